@@ -1,0 +1,41 @@
+# The README's two commands: `make run` (the main job) and `make test` (the whole suite).
+# Both set up what is missing first and are fast when nothing changed.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+# Offline by design: no update checks or telemetry from the libraries at run time.
+export NO_ALBUMENTATIONS_UPDATE := 1
+
+.PHONY: run test setup system-deps gallery bench clean
+
+run: setup
+	infra/system-deps.sh --require fonts
+	dvc repro
+	dvc push -q
+
+test: setup
+	infra/system-deps.sh --require fonts,ocr
+	pytest -n 2
+
+setup: $(VENV)/.installed
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "claimvlm needs Python >= 3.11; set PYTHON=/path/to/python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+gallery: setup
+	claimvlm synth --gallery reports/synth_gallery.png
+
+bench: setup
+	python benchmarks/synth_throughput.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

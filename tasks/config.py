@@ -1,0 +1,207 @@
+"""The one typed configuration: ``params.yaml`` loaded once into pydantic models.
+
+Each top-level section is named after the DVC stage that uses it, and each library
+function receives only its own section. Values are validated here, at load time, so a
+typo or an out-of-range number fails before any work starts, with the key, the bad
+value and what is allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from tasks.schema import DOC_TYPES, DocType
+from tasks.synthesis.degrade import STEPS, build_step
+
+
+class ConfigError(ValueError):
+    """params.yaml (or an override) holds a value the pipeline cannot use."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class StepParams(_Section):
+    """One degradation step: a name from the step table, its probability and its arguments."""
+
+    name: str
+    p: float = Field(1.0, ge=0.0, le=1.0)
+    args: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("args")
+    @classmethod
+    def _tuples(cls, v: dict[str, Any]) -> dict[str, Any]:
+        # YAML has only lists; the steps take (low, high) tuples.
+        return {k: tuple(x) if isinstance(x, list) else x for k, x in v.items()}
+
+    @model_validator(mode="after")
+    def _buildable(self) -> StepParams:
+        if self.name not in STEPS:
+            raise ValueError(f"unknown degradation step {self.name!r}; allowed: {sorted(STEPS)}")
+        build_step(self.name, self.args)  # raises with the argument at fault
+        return self
+
+
+class ProfileParams(_Section):
+    """A capture channel (scan, fax, phone photo): how often it occurs and its steps in order."""
+
+    weight: float = Field(1.0, ge=0.0)
+    steps: tuple[StepParams, ...]
+
+
+def _default_profiles() -> dict[str, ProfileParams]:
+    def s(name: str, p: float, **args: Any) -> StepParams:
+        return StepParams(name=name, p=p, args=args)
+
+    return {
+        "scan": ProfileParams(
+            weight=0.5,
+            steps=(
+                s("rotate", 0.9, max_degrees=1.5),
+                s("gaussian_blur", 0.4, sigma=(0.3, 0.9)),
+                s("noise", 0.5, std=(0.01, 0.04)),
+                s("streaks", 0.2, count=(1, 3)),
+                s("jpeg", 0.8, quality=(55, 90)),
+            ),
+        ),
+        "fax": ProfileParams(
+            weight=0.25,
+            steps=(
+                s("rotate", 0.7, max_degrees=1.0),
+                s("resolution_loss", 0.9, scale=(0.5, 0.75)),
+                s("binarize", 1.0, threshold=(175, 210)),
+                s("streaks", 0.6, count=(1, 5)),
+            ),
+        ),
+        "photo": ProfileParams(
+            weight=0.25,
+            steps=(
+                s("perspective", 0.9, scale=(0.01, 0.04)),
+                s("shadow", 0.7, intensity=(0.05, 0.2)),
+                s("motion_blur", 0.4, kernel=(3, 5)),
+                s("noise", 0.6, std=(0.02, 0.05)),
+                s("jpeg", 1.0, quality=(50, 85)),
+            ),
+        ),
+    }
+
+
+class DegradeParams(_Section):
+    prob: float = Field(0.6, ge=0.0, le=1.0, description="share of documents that get degraded")
+    profiles: dict[str, ProfileParams] = Field(default_factory=_default_profiles)
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> DegradeParams:
+        if self.prob > 0 and not any(pr.weight > 0 for pr in self.profiles.values()):
+            raise ValueError("degrade.prob > 0 needs at least one profile with weight > 0")
+        return self
+
+
+class FontParams(_Section):
+    """Font family names (file stems) looked up in font_dirs, then the system font folders."""
+
+    title: str = "NanumMyeongjoBold"
+    label: str = "NanumGothic"
+    values: tuple[str, ...] = ("NanumBarunGothic", "NanumGothic", "NanumMyeongjo")
+    font_dirs: tuple[Path, ...] = ()
+
+
+class SynthParams(_Section):
+    num_docs: int = Field(200, gt=0)
+    seed: int = Field(0, ge=0)
+    dpi: int = Field(150, ge=150, le=400, description="A4 at this resolution")
+    doc_types: dict[DocType, float] = Field(default_factory=lambda: {t: 1.0 for t in DOC_TYPES})
+    line_items: tuple[int, int] = (3, 16)
+    clean_format: Literal["png", "jpeg"] = "png"
+    degraded_format: Literal["png", "jpeg"] = "jpeg"
+    jpeg_quality: int = Field(92, ge=50, le=100)
+    png_compress_level: int = Field(1, ge=0, le=9)
+    workers: int = Field(0, ge=0, description="processes; 0 means one per core")
+    fonts: FontParams = FontParams()
+    degrade: DegradeParams = DegradeParams()
+
+    @field_validator("doc_types")
+    @classmethod
+    def _positive_weights(cls, v: dict[DocType, float]) -> dict[DocType, float]:
+        if not v or any(w < 0 for w in v.values()) or sum(v.values()) <= 0:
+            raise ValueError("needs at least one document type with a positive weight, none negative")
+        return v
+
+    @field_validator("line_items")
+    @classmethod
+    def _ordered(cls, v: tuple[int, int]) -> tuple[int, int]:
+        if not 1 <= v[0] <= v[1] <= 16:
+            raise ValueError("must be (min, max) with 1 <= min <= max <= 16 (what fits one A4 page)")
+        return v
+
+
+class Params(_Section):
+    """All of params.yaml. One attribute per DVC stage."""
+
+    synth: SynthParams = SynthParams()
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    """Field names of the section an unknown key was found in (walks the models along loc)."""
+    model: Any = Params
+    for part in loc[:-1]:
+        if isinstance(model, type) and issubclass(model, BaseModel) and part in model.model_fields:
+            model = model.model_fields[part].annotation
+        else:
+            return []
+    return sorted(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
+
+
+def _format_errors(err: ValidationError) -> str:
+    lines = []
+    for e in err.errors():
+        key = ".".join(str(part) for part in e["loc"]) or "<root>"
+        value = e.get("input")
+        shown = "missing" if e["type"] == "missing" else repr(value)
+        if len(shown) > 120:
+            shown = shown[:117] + "..."
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            msg = f"unknown key; allowed here: {_allowed_keys(e['loc'])}"
+        lines.append(f"  {key}: got {shown}; {msg}")
+    return "invalid parameters:\n" + "\n".join(lines)
+
+
+def apply_overrides(data: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
+    """Apply ``section.key=value`` overrides (values parsed as YAML) to a nested dict."""
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"override {item!r} is not of the form section.key=value")
+        node = data
+        parts = key.strip().split(".")
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ConfigError(f"override {item!r}: {part!r} is a value, not a section")
+            node = child
+        node[parts[-1]] = yaml.safe_load(raw)
+    return data
+
+
+def load_params(path: Path | None = Path("params.yaml"), overrides: Sequence[str] = ()) -> Params:
+    """Read params.yaml (if it exists), apply overrides, and validate everything at once."""
+    data: dict[str, Any] = {}
+    if path is not None and path.exists():
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ConfigError(f"{path}: expected a mapping of sections, got {type(loaded).__name__}")
+        data = loaded or {}
+    elif path is not None and path != Path("params.yaml"):
+        raise ConfigError(f"parameter file {path} does not exist")
+    data = apply_overrides(data, overrides)
+    try:
+        return Params.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(_format_errors(err)) from None

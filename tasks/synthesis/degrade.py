@@ -1,0 +1,229 @@
+"""Capture degradations (scan, fax, phone photo) as small per-page steps.
+
+Each step is a frozen dataclass built from params.yaml through ``STEPS`` and called as
+``step(page) -> page``. Geometric steps move the page's keypoints (the corners of every
+recorded box) with the image, so labels stay true. Effects come from albumentations and
+OpenCV; Augraphy was measured at 0.12-4 s per A4 page per effect here, too slow for the
+generator's 20 documents/s goal, so it is not used.
+
+albumentations is imported inside the steps, not at module import: the config module
+imports this table to validate step names, and loading params must stay cheap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+import numpy as np
+
+WHITE = (255, 255, 255)
+
+
+@dataclass(frozen=True)
+class Page:
+    """An RGB uint8 image, the (N, 2) xy keypoints that follow it, and this page's RNG."""
+
+    image: np.ndarray
+    points: np.ndarray
+    rng: np.random.Generator
+
+
+def _range(name: str, value: tuple[float, float], lo: float, hi: float) -> None:
+    if len(value) != 2 or not lo <= value[0] <= value[1] <= hi:
+        raise ValueError(f"{name} must be (low, high) with {lo} <= low <= high <= {hi}, got {value}")
+
+
+def _albumentations(page: Page, transform: Any) -> Page:
+    """Apply one albumentations transform; spatial ones also move the keypoints."""
+    import albumentations as A
+
+    seed = int(page.rng.integers(2**31 - 1))
+    if isinstance(transform, A.ImageOnlyTransform):
+        return replace(page, image=A.Compose([transform], seed=seed)(image=page.image)["image"])
+    keypoints = A.KeypointParams(format="xy", remove_invisible=False)
+    out = A.Compose([transform], keypoint_params=keypoints, seed=seed)(image=page.image, keypoints=page.points)
+    points = np.asarray(out["keypoints"], dtype=np.float32).reshape(-1, 2)
+    return replace(page, image=out["image"], points=points)
+
+
+@dataclass(frozen=True)
+class Rotate:
+    max_degrees: float = 1.5
+
+    def __post_init__(self) -> None:
+        if not 0 < self.max_degrees <= 10:
+            raise ValueError(f"max_degrees must be in (0, 10], got {self.max_degrees}")
+
+    def __call__(self, page: Page) -> Page:
+        import albumentations as A
+
+        return _albumentations(page, A.Affine(rotate=(-self.max_degrees, self.max_degrees), fill=WHITE, p=1))
+
+
+@dataclass(frozen=True)
+class Perspective:
+    scale: tuple[float, float] = (0.01, 0.04)
+
+    def __post_init__(self) -> None:
+        _range("scale", self.scale, 0.0, 0.15)
+
+    def __call__(self, page: Page) -> Page:
+        import albumentations as A
+
+        return _albumentations(page, A.Perspective(scale=self.scale, fill=WHITE, p=1))
+
+
+@dataclass(frozen=True)
+class GaussianBlur:
+    sigma: tuple[float, float] = (0.3, 0.9)
+
+    def __post_init__(self) -> None:
+        _range("sigma", self.sigma, 0.05, 5.0)
+
+    def __call__(self, page: Page) -> Page:
+        import albumentations as A
+
+        return _albumentations(page, A.GaussianBlur(sigma_limit=self.sigma, blur_limit=0, p=1))
+
+
+@dataclass(frozen=True)
+class MotionBlur:
+    kernel: tuple[int, int] = (3, 5)
+
+    def __post_init__(self) -> None:
+        _range("kernel", self.kernel, 3, 15)
+
+    def __call__(self, page: Page) -> Page:
+        import albumentations as A
+
+        return _albumentations(page, A.MotionBlur(blur_limit=self.kernel, allow_shifted=False, p=1))
+
+
+@dataclass(frozen=True)
+class Noise:
+    std: tuple[float, float] = (0.01, 0.05)
+
+    def __post_init__(self) -> None:
+        _range("std", self.std, 0.0, 0.5)
+
+    def __call__(self, page: Page) -> Page:
+        import albumentations as A
+
+        # Sensor noise is mostly luminance: one noise field for all channels.
+        return _albumentations(page, A.GaussNoise(std_range=self.std, per_channel=False, p=1))
+
+
+@dataclass(frozen=True)
+class Jpeg:
+    quality: tuple[int, int] = (55, 90)
+
+    def __post_init__(self) -> None:
+        _range("quality", self.quality, 1, 100)
+
+    def __call__(self, page: Page) -> Page:
+        import albumentations as A
+
+        return _albumentations(page, A.ImageCompression(quality_range=self.quality, p=1))
+
+
+@dataclass(frozen=True)
+class ResolutionLoss:
+    scale: tuple[float, float] = (0.5, 0.75)
+
+    def __post_init__(self) -> None:
+        _range("scale", self.scale, 0.2, 1.0)
+
+    def __call__(self, page: Page) -> Page:
+        import albumentations as A
+        import cv2
+
+        pair = {"downscale": cv2.INTER_AREA, "upscale": cv2.INTER_LINEAR}
+        return _albumentations(page, A.Downscale(scale_range=self.scale, interpolation_pair=pair, p=1))
+
+
+@dataclass(frozen=True)
+class Shadow:
+    """Uneven light on a phone photo: a linear, corner or spot gradient that darkens the page."""
+
+    intensity: tuple[float, float] = (0.05, 0.2)
+
+    def __post_init__(self) -> None:
+        _range("intensity", self.intensity, 0.01, 0.2)
+
+    def __call__(self, page: Page) -> Page:
+        import albumentations as A
+
+        mode = ("linear", "corner", "gaussian")[int(page.rng.integers(3))]
+        return _albumentations(page, A.Illumination(mode=mode, intensity_range=self.intensity,
+                                                    effect_type="darken", p=1))
+
+
+@dataclass(frozen=True)
+class Binarize:
+    """Fax: one global threshold turns the page into black and white."""
+
+    threshold: tuple[int, int] = (150, 190)
+
+    def __post_init__(self) -> None:
+        _range("threshold", self.threshold, 1, 254)
+
+    def __call__(self, page: Page) -> Page:
+        import cv2
+
+        gray = cv2.cvtColor(page.image, cv2.COLOR_RGB2GRAY)
+        t = int(page.rng.integers(self.threshold[0], self.threshold[1] + 1))
+        _, bw = cv2.threshold(gray, t, 255, cv2.THRESH_BINARY)
+        return replace(page, image=cv2.cvtColor(bw, cv2.COLOR_GRAY2RGB))
+
+
+@dataclass(frozen=True)
+class Streaks:
+    """Dirty scanner glass or fax rollers: thin dark lines across the page."""
+
+    count: tuple[int, int] = (1, 4)
+    darkness: tuple[float, float] = (0.2, 0.6)
+
+    def __post_init__(self) -> None:
+        _range("count", self.count, 0, 50)
+        _range("darkness", self.darkness, 0.0, 1.0)
+
+    def __call__(self, page: Page) -> Page:
+        img = page.image.copy()
+        h, w = img.shape[:2]
+        rng = page.rng
+        vertical = bool(rng.random() < 0.7)  # sheet-feed streaks run along the feed direction
+        for _ in range(int(rng.integers(self.count[0], self.count[1] + 1))):
+            width = int(rng.integers(1, 4))
+            keep = 1.0 - rng.uniform(*self.darkness)
+            pos = int(rng.integers(0, (w if vertical else h) - width))
+            band = img[:, pos:pos + width] if vertical else img[pos:pos + width, :]
+            band[...] = (band * keep).astype(np.uint8)
+        return replace(page, image=img)
+
+
+STEPS: dict[str, type] = {
+    "rotate": Rotate,
+    "perspective": Perspective,
+    "gaussian_blur": GaussianBlur,
+    "motion_blur": MotionBlur,
+    "noise": Noise,
+    "jpeg": Jpeg,
+    "resolution_loss": ResolutionLoss,
+    "shadow": Shadow,
+    "binarize": Binarize,
+    "streaks": Streaks,
+}
+
+
+def build_step(name: str, args: dict[str, Any]) -> Any:
+    """Instantiate a step from its config name and arguments, naming any argument at fault."""
+    cls = STEPS[name]
+    known = {f.name for f in fields(cls)}
+    unknown = set(args) - known
+    if unknown:
+        raise ValueError(f"step {name!r} has no argument(s) {sorted(unknown)}; allowed: {sorted(known)}")
+    try:
+        return cls(**args)
+    except TypeError as err:
+        raise ValueError(f"step {name!r}: {err}") from None

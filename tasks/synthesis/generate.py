@@ -1,0 +1,216 @@
+"""The ``synth`` stage: synthetic claim documents with exact ground truth.
+
+Document ``i`` depends only on ``(seed, i)`` and the parameters, never on the worker
+that made it or on the order of completion, so the same parameters give byte-identical
+outputs on one core or many.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import random
+import shutil
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PIL import Image
+from tqdm import tqdm
+
+from tasks.synthesis import fonts
+from tasks.synthesis.degrade import Page, build_step
+from tasks.synthesis.forms import FORMS
+from tasks.synthesis.render import LAYOUTS, FontSet, render, text_style
+from tasks.synthesis.values import GENERATORS
+
+if TYPE_CHECKING:
+    from tasks.config import SynthParams
+
+SUBDIRS = ("images", "labels", "boxes", "meta")
+CLEAN = "clean"
+
+
+@dataclass
+class Document:
+    """One generated document in memory (the image stays here; only paths leave the stage)."""
+
+    doc_id: str
+    label: dict[str, Any]
+    image: np.ndarray
+    boxes: dict[str, Any]
+    meta: dict[str, Any]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def doc_id(seed: int, index: int) -> str:
+    return f"syn{seed}-{index:06d}"
+
+
+def fontset(params: SynthParams, value_font: str) -> FontSet:
+    dirs = tuple(params.fonts.font_dirs)
+    return FontSet(*(fonts.require_hangul(n, dirs) for n in (params.fonts.title, params.fonts.label, value_font)))
+
+
+def _corners(boxes: list[dict]) -> np.ndarray:
+    pts = [((x0, y0), (x1, y0), (x1, y1), (x0, y1)) for x0, y0, x1, y1 in (b["bbox"] for b in boxes)]
+    return np.asarray(pts, dtype=np.float32).reshape(-1, 2)
+
+
+def _moved(boxes: list[dict], points: np.ndarray, size: tuple[int, int]) -> list[dict]:
+    """Boxes after a geometric degradation: the transformed quad and its clipped bounding box."""
+    w, h = size
+    out = []
+    for box, quad in zip(boxes, points.reshape(-1, 4, 2), strict=True):
+        x0, y0 = np.clip(quad.min(axis=0), 0, (w, h))
+        x1, y1 = np.clip(quad.max(axis=0), 0, (w, h))
+        rounded = [[round(float(x), 1), round(float(y), 1)] for x, y in quad]
+        out.append({**box, "bbox": [round(float(v), 1) for v in (x0, y0, x1, y1)], "quad": rounded})
+    return out
+
+
+def make_document(params: SynthParams, index: int, *, doc_type: str | None = None, layout: str | None = None,
+                  profile: str | None = None) -> Document:
+    """Generate document ``index``; keyword overrides pin type, layout or capture profile (for galleries)."""
+    r = random.Random(f"claimvlm-synth:{params.seed}:{index}")
+    rng = np.random.default_rng([params.seed, index])
+    t0 = time.perf_counter()
+    types, weights = zip(*params.doc_types.items(), strict=True)
+    chosen_type = doc_type or r.choices(types, weights)[0]
+    chosen_layout = LAYOUTS[layout or r.choice(sorted(LAYOUTS))]
+    value_font = r.choice(params.fonts.values)
+    label = GENERATORS[chosen_type](r, params.line_items)
+    canvas = render(FORMS[chosen_type](label, text_style(chosen_layout)), chosen_layout,
+                    fontset(params, value_font), params.dpi)
+    t1 = time.perf_counter()
+
+    deg = params.degrade
+    if profile is None:
+        names = sorted(n for n, p in deg.profiles.items() if p.weight > 0)
+        degraded = bool(names) and r.random() < deg.prob
+        profile = r.choices(names, [deg.profiles[n].weight for n in names])[0] if degraded else CLEAN
+    applied: list[str] = []
+    image = np.asarray(canvas.image)
+    fields, words = canvas.fields, canvas.words
+    if profile != CLEAN:
+        page = Page(image, _corners(fields + words), rng)
+        for step in deg.profiles[profile].steps:
+            if r.random() < step.p:
+                page = build_step(step.name, step.args)(page)
+                applied.append(step.name)
+        image = page.image
+        moved = _moved(fields + words, page.points, canvas.image.size)
+        fields, words = moved[: len(fields)], moved[len(fields):]
+    t2 = time.perf_counter()
+
+    ident = doc_id(params.seed, index)
+    meta = {
+        "doc_id": ident, "index": index, "seed": params.seed, "document_type": chosen_type,
+        "layout": chosen_layout.name, "value_font": value_font, "dpi": params.dpi,
+        "degradation": {"profile": profile, "steps": applied},
+        "width": int(image.shape[1]), "height": int(image.shape[0]),
+    }
+    boxes = {"doc_id": ident, "width": meta["width"], "height": meta["height"], "fields": fields, "words": words}
+    return Document(ident, label.model_dump(mode="json"), image, boxes, meta,
+                    {"render": t1 - t0, "degrade": t2 - t1})
+
+
+def encode(image: np.ndarray, fmt: str, params: SynthParams) -> bytes:
+    buf = io.BytesIO()
+    pil = Image.fromarray(image)
+    if fmt == "png":
+        pil.save(buf, format="PNG", compress_level=params.png_compress_level)
+    else:
+        pil.save(buf, format="JPEG", quality=params.jpeg_quality, subsampling=0)
+    return buf.getvalue()
+
+
+def _json_bytes(obj: Any) -> bytes:
+    return (json.dumps(obj, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def _write_one(args: tuple[SynthParams, int, Path]) -> dict[str, Any]:
+    params, index, out = args
+    doc = make_document(params, index)
+    t0 = time.perf_counter()
+    fmt = params.clean_format if doc.meta["degradation"]["profile"] == CLEAN else params.degraded_format
+    image_name = f"{doc.doc_id}.{'png' if fmt == 'png' else 'jpg'}"
+    image_bytes = encode(doc.image, fmt, params)
+    doc.seconds["encode"] = time.perf_counter() - t0
+    files = {
+        f"images/{image_name}": image_bytes,
+        f"labels/{doc.doc_id}.json": _json_bytes(doc.label),
+        f"boxes/{doc.doc_id}.json": _json_bytes(doc.boxes),
+    }
+    meta = {**doc.meta, "image": f"images/{image_name}",
+            "sha256": {k: hashlib.sha256(v).hexdigest() for k, v in files.items()}}
+    files[f"meta/{doc.doc_id}.json"] = _json_bytes(meta)
+    for rel, data in files.items():
+        (out / rel).write_bytes(data)
+    return {"meta": meta, "seconds": doc.seconds}
+
+
+def _prepare(out: Path) -> None:
+    if out.exists() and any(out.iterdir()):
+        if not (out / "manifest.json").exists():
+            raise FileExistsError(f"{out} is not empty and holds no synth manifest; refusing to overwrite it")
+        for sub in SUBDIRS:
+            shutil.rmtree(out / sub, ignore_errors=True)
+        (out / "manifest.json").unlink()
+    for sub in SUBDIRS:
+        (out / sub).mkdir(parents=True, exist_ok=True)
+
+
+@dataclass(frozen=True)
+class SynthResult:
+    manifest_path: Path
+    manifest: dict[str, Any]
+    seconds: dict[str, float]  # summed per phase over documents, plus wall time
+    workers: int
+
+
+def _count(metas: list[dict], key: Any) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for m in metas:
+        k = key(m)
+        counts[k] = counts.get(k, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def run(params: SynthParams, out: Path, *, progress: bool = True) -> SynthResult:
+    """Generate ``params.num_docs`` documents into ``out`` and write ``out/manifest.json``."""
+    for name in {params.fonts.title, params.fonts.label, *params.fonts.values}:
+        fonts.require_hangul(name, tuple(params.fonts.font_dirs))  # fail before starting workers
+    _prepare(out)
+    workers = params.workers or os.cpu_count() or 1
+    jobs = [(params, i, out) for i in range(params.num_docs)]
+    start = time.perf_counter()
+    bar = dict(total=len(jobs), desc="synth", unit="doc", disable=not progress)
+    if workers == 1:
+        results = [_write_one(j) for j in tqdm(jobs, **bar)]
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = list(tqdm(pool.map(_write_one, jobs, chunksize=4), **bar))
+    wall = time.perf_counter() - start
+    metas = [res["meta"] for res in results]
+    manifest = {
+        "stage": "synth",
+        "num_docs": len(metas),
+        "params_sha256": hashlib.sha256(params.model_dump_json().encode()).hexdigest(),
+        "counts": {
+            "document_type": _count(metas, lambda m: m["document_type"]),
+            "layout": _count(metas, lambda m: m["layout"]),
+            "profile": _count(metas, lambda m: m["degradation"]["profile"]),
+        },
+        "documents": [{"doc_id": m["doc_id"], "document_type": m["document_type"], "image": m["image"],
+                       "sha256": m["sha256"]} for m in metas],
+    }
+    path = out / "manifest.json"
+    path.write_bytes(_json_bytes(manifest))
+    seconds = {k: sum(res["seconds"][k] for res in results) for k in ("render", "degrade", "encode")}
+    return SynthResult(path, manifest, {**seconds, "wall": wall}, workers)

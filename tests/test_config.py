@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tasks.config import ConfigError, Params, load_params
+from tests.conftest import ROOT
+
+
+def test_params_yaml_matches_the_typed_defaults() -> None:
+    # params.yaml is the documented default: it must load and say exactly what the models say.
+    assert load_params(ROOT / "params.yaml") == Params()
+
+
+def test_overrides_are_typed_and_nested() -> None:
+    p = load_params(ROOT / "params.yaml", ["synth.num_docs=7", "synth.degrade.prob=0", "synth.line_items=[2, 4]"])
+    assert p.synth.num_docs == 7
+    assert p.synth.degrade.prob == 0.0
+    assert p.synth.line_items == (2, 4)
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ("synth.num_docs=-5", ["synth.num_docs", "-5", "greater than 0"]),
+        ("synth.dpi=72", ["synth.dpi", "72", "greater than or equal to 150"]),
+        ("synth.clean_format=tiff", ["synth.clean_format", "'tiff'", "'png' or 'jpeg'"]),
+        ("synth.num_dosc=3", ["synth.num_dosc", "unknown key", "num_docs"]),
+        ("synth.doc_types={memo: 1}", ["synth.doc_types.memo", "diagnosis_certificate"]),
+        ("synth.line_items=[5, 2]", ["synth.line_items", "min <= max"]),
+        ("synth.degrade.profiles.fax.steps=[{name: warp}]", ["steps.0", "'warp'", "rotate"]),
+        ("synth.degrade.profiles.fax.steps=[{name: rotate, args: {max_degrees: 45}}]", ["max_degrees", "45"]),
+        ("synth.degrade.profiles.fax.steps=[{name: jpeg, args: {qual: 3}}]", ["'qual'", "quality"]),
+    ],
+)
+def test_bad_values_name_key_value_and_what_is_allowed(override: str, expected: list[str]) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_params(ROOT / "params.yaml", [override])
+    for text in expected:
+        assert text in str(err.value)
+
+
+def test_malformed_override_and_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="section.key=value"):
+        load_params(None, ["synth.num_docs"])
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_params(tmp_path / "nope.yaml")
+    (tmp_path / "p.yaml").write_text("- a list\n")
+    with pytest.raises(ConfigError, match="mapping of sections"):
+        load_params(tmp_path / "p.yaml")
