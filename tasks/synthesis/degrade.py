@@ -71,7 +71,9 @@ class Perspective:
     def __call__(self, page: Page) -> Page:
         import albumentations as A
 
-        return _albumentations(page, A.Perspective(scale=self.scale, fill=WHITE, p=1))
+        # fit_output keeps the whole page in frame: a value pushed out of the image would make
+        # its label false.
+        return _albumentations(page, A.Perspective(scale=self.scale, fit_output=True, fill=WHITE, p=1))
 
 
 @dataclass(frozen=True)

@@ -201,7 +201,8 @@ def run(params: SynthParams, out: Path, *, progress: bool = True) -> SynthResult
     manifest = {
         "stage": "synth",
         "num_docs": len(metas),
-        "params_sha256": hashlib.sha256(params.model_dump_json().encode()).hexdigest(),
+        # workers is left out: it changes how fast, never what is generated.
+        "params_sha256": hashlib.sha256(params.model_dump_json(exclude={"workers"}).encode()).hexdigest(),
         "counts": {
             "document_type": _count(metas, lambda m: m["document_type"]),
             "layout": _count(metas, lambda m: m["layout"]),

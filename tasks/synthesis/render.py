@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw, ImageFont
 from tasks.synthesis import fonts
 from tasks.synthesis.forms import Field, FieldGrid, Form, Signature, Statement, Table, TextStyle
 
-A4_INCHES = (8.27, 11.69)
+A4_MM = (210, 297)
 Color = tuple[int, int, int]
 
 
@@ -259,7 +259,7 @@ def _title(c: Canvas, form: Form, x: float, y: float, w: float) -> float:
 
 
 def page_size(dpi: int) -> tuple[int, int]:
-    return round(A4_INCHES[0] * dpi), round(A4_INCHES[1] * dpi)
+    return round(A4_MM[0] / 25.4 * dpi), round(A4_MM[1] / 25.4 * dpi)
 
 
 def text_style(layout: Layout) -> TextStyle:
