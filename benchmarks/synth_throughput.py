@@ -1,0 +1,48 @@
+"""Throughput of the synth stage: documents per second, clean and degraded, on one core and
+on all cores, with the per-document time split into render, degrade and encode.
+
+    python benchmarks/synth_throughput.py [--docs 120] [--params params.yaml]
+
+Not a test: it prints figures for the README and asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from tasks.config import load_params
+from tasks.synthesis import generate
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--docs", type=int, default=120)
+    ap.add_argument("--params", type=Path, default=Path("params.yaml"))
+    args = ap.parse_args()
+    base = load_params(args.params).synth
+    cores = os.cpu_count() or 1
+    table = Table(title=f"synth throughput, {args.docs} A4 documents at {base.dpi} dpi, {cores} cores")
+    for col in ("pages", "processes", "docs/s", "render ms", "degrade ms", "encode ms"):
+        table.add_column(col, justify="right")
+    for label, prob in (("clean", 0.0), ("degraded", 1.0)):
+        for workers in sorted({1, cores}):
+            params = base.model_copy(update={
+                "num_docs": args.docs, "workers": workers,
+                "degrade": base.degrade.model_copy(update={"prob": prob}),
+            })
+            with tempfile.TemporaryDirectory() as tmp:
+                result = generate.run(params, Path(tmp) / "out", progress=False)
+            per_doc = {k: 1000 * v / args.docs for k, v in result.seconds.items()}
+            table.add_row(label, str(workers), f"{args.docs / result.seconds['wall']:.1f}",
+                          f"{per_doc['render']:.0f}", f"{per_doc['degrade']:.0f}", f"{per_doc['encode']:.0f}")
+    Console().print(table)
+
+
+if __name__ == "__main__":
+    main()
