@@ -23,12 +23,17 @@ SetOpt = Annotated[
 ]
 
 
+def fail(err: Exception, code: int) -> None:
+    """Print an expected error plainly (no markup, no wrapping) and exit with ``code``."""
+    console.print(str(err), style="red", markup=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
 def _params(path: Path, overrides: list[str] | None) -> Params:
     try:
         return load_params(path, overrides or ())
     except ConfigError as err:
-        console.print(f"[red]{err}[/red]")
-        raise typer.Exit(2) from None
+        fail(err, 2)
 
 
 @app.callback()
@@ -63,5 +68,6 @@ def synth(
         if gallery is not None:
             console.print(f"gallery: {gallery_mod.contact_sheet(p, gallery)}")
     except fonts.FontError as err:
-        console.print(f"[red]{err}[/red]")
-        raise typer.Exit(3) from None
+        fail(err, 3)
+    except FileExistsError as err:
+        fail(err, 2)

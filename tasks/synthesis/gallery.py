@@ -30,7 +30,7 @@ def contact_sheet(params: SynthParams, path: Path) -> Path:
     """Write one PNG with examples of every type, clean (with field boxes) and degraded."""
     profiles = [CLEAN, *sorted(params.degrade.profiles)]
     layouts = sorted(LAYOUTS)
-    label_font = fonts.load(fonts.require_hangul(params.fonts.label, tuple(params.fonts.font_dirs)), 17)
+    label_font = fonts.load(fonts.require_hangul(params.fonts.label, tuple(params.fonts.font_dirs)), 16)
     cells: list[list[tuple[str, Image.Image]]] = []
     for row, doc_type in enumerate(DOC_TYPES):
         cells.append([])
@@ -43,16 +43,16 @@ def contact_sheet(params: SynthParams, path: Path) -> Path:
                 for f in doc.boxes["fields"]:
                     draw.rectangle(f["bbox"], outline=(0, 170, 60), width=2)
             steps = "+".join(doc.meta["degradation"]["steps"]) or "no steps fired"
-            caption = f"{doc_type} · {layout} · {profile}" + ("" if profile == CLEAN else f" ({steps})")
+            caption = f"{doc_type} · {layout}\n{profile}" + ("" if profile == CLEAN else f": {steps}")
             cells[-1].append((caption, _thumb(image)))
-    cell_h = max(t.height for row in cells for _, t in row) + 40
+    cell_h = max(t.height for row in cells for _, t in row) + 48
     sheet = Image.new("RGB", (len(profiles) * (THUMB_W + 16) + 16, len(cells) * (cell_h + 16) + 16), (70, 74, 80))
     draw = ImageDraw.Draw(sheet)
     for r, row in enumerate(cells):
         for c, (caption, thumb) in enumerate(row):
             x, y = 16 + c * (THUMB_W + 16), 16 + r * (cell_h + 16)
-            sheet.paste(thumb, (x, y + 36))
-            draw.text((x, y + 4), caption[:40], font=label_font, fill=(255, 255, 255))
+            sheet.paste(thumb, (x, y + 48))
+            draw.multiline_text((x, y + 2), caption, font=label_font, fill=(255, 255, 255), spacing=4)
     path.parent.mkdir(parents=True, exist_ok=True)
     sheet.save(path, format="PNG", optimize=False)
     return path
