@@ -10,10 +10,18 @@ export NO_ALBUMENTATIONS_UPDATE := 1
 
 .PHONY: run test setup system-deps gallery bench clean
 
-run: setup
+# The pseudonymisation key: $CLAIMVLM_PSEUDONYM_KEY when set (production: from a secret store),
+# otherwise a random local key made once in .secrets/ (never committed).
+KEY_FILE := .secrets/pseudonym.key
+
+run: setup $(KEY_FILE)
 	infra/system-deps.sh --require fonts
-	dvc repro
+	CLAIMVLM_PSEUDONYM_KEY="$${CLAIMVLM_PSEUDONYM_KEY:-$$(cat $(KEY_FILE))}" dvc repro
 	dvc push -q
+
+$(KEY_FILE):
+	@mkdir -p $(dir $@) && umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_hex(32))' > $@
+	@echo "created a local pseudonymisation key in $@ (set CLAIMVLM_PSEUDONYM_KEY to use your own)"
 
 test: setup
 	infra/system-deps.sh --require fonts,ocr

@@ -71,3 +71,81 @@ def synth(
         fail(err, 3)
     except FileExistsError as err:
         fail(err, 2)
+
+
+@app.command()
+def collect(
+    source: Annotated[str, typer.Argument(help="a folder, or s3://bucket/prefix")],
+    out: Annotated[Path, typer.Argument(help="collected documents (images/, labels/, boxes/, meta/)")],
+    quarantine: Annotated[Path, typer.Option(help="where bad input goes, with reasons")],
+    params: ParamsOpt = Path("params.yaml"),
+    set_: SetOpt = None,
+) -> None:
+    """Collect raw documents from a folder or S3, incrementally; bad input goes to quarantine."""
+    from tasks.collection import CollectError
+    from tasks.collection import collect as run_collect
+
+    p = _params(params, set_).collect
+    try:
+        result = run_collect(source, out, quarantine, p)
+    except CollectError as err:
+        fail(err, 1)
+    reasons = ", ".join(f"{k}={v}" for k, v in result.by_reason.items()) or "none"
+    console.print(f"collect: listed {result.listed} = collected {result.collected} + quarantined "
+                  f"{result.quarantined} ({reasons}); fetched {result.fetched}, unchanged {result.unchanged}, "
+                  f"removed {result.removed}")
+
+
+@app.command()
+def anonymize(
+    src: Annotated[Path, typer.Argument(help="collected documents")],
+    out: Annotated[Path, typer.Argument(help="pseudonymised documents, same layout")],
+    quarantine: Annotated[Path, typer.Option(help="documents that cannot be pseudonymised safely")],
+    reports: Annotated[Path, typer.Option(help="privacy reports: counts, k-anonymity, DP summary, leak scan")],
+    eval_set: Annotated[Optional[Path], typer.Option(help="seeded PII set to measure the detector on")] = None,  # noqa: UP045
+    params: ParamsOpt = Path("params.yaml"),
+    set_: SetOpt = None,
+) -> None:
+    """Pseudonymise labels, images and free text; fail if any original identifier leaks."""
+    from tasks.privacy.leaks import LeakError
+    from tasks.privacy.stage import anonymize as run_anonymize
+    from tasks.privacy.surrogates import MissingKeyError
+
+    p = _params(params, set_).anonymize
+    try:
+        result = run_anonymize(src, out, quarantine, reports, p, eval_set=eval_set)
+    except (MissingKeyError, LeakError) as err:
+        fail(err, 1)
+    console.print(f"anonymize: {result.documents} documents = {result.anonymized} pseudonymised + "
+                  f"{result.quarantined} quarantined {result.by_reason or ''}; identifiers {result.pii_by_type}; "
+                  f"k = {result.k_achieved}; no leaks")
+
+
+@app.command("redact-text")
+def redact_text(params: ParamsOpt = Path("params.yaml"), set_: SetOpt = None) -> None:
+    """Read JSON lines {"text": ...} on stdin; write {"text": pseudonymised, "found": [...]} lines to stdout."""
+    import json
+    import sys
+
+    from tasks.privacy.detect import redact
+    from tasks.privacy.surrogates import MissingKeyError, Pseudonymizer, key_from_env
+
+    p = _params(params, set_).anonymize
+    try:
+        pz = Pseudonymizer(key_from_env(p.key_env))
+    except MissingKeyError as err:
+        fail(err, 1)
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            text = json.loads(line)["text"]
+            if not isinstance(text, str):
+                raise TypeError("text must be a string")
+        except (ValueError, KeyError, TypeError) as err:
+            # One bad line is reported in its place, so output lines stay aligned with input lines.
+            print(json.dumps({"error": f"line {number}: {type(err).__name__}: expected {{\"text\": \"...\"}}"}))
+            continue
+        new_text, spans = redact(text, pz)
+        found = [{"type": s.type, "start": s.start, "end": s.end} for s in spans]
+        print(json.dumps({"text": new_text, "found": found}, ensure_ascii=False), flush=True)

@@ -141,10 +141,41 @@ class SynthParams(_Section):
         return v
 
 
+class S3Params(_Section):
+    """How to reach S3. Credentials never live here: boto3 reads the standard AWS environment
+    (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ...)."""
+
+    endpoint_url: str | None = Field(None, description="an S3-compatible server; None: AWS or AWS_ENDPOINT_URL")
+    region: str | None = None
+    max_attempts: int = Field(6, ge=1, le=20, description="botocore standard retry mode, with backoff")
+    connect_timeout_s: float = Field(5.0, gt=0)
+    read_timeout_s: float = Field(30.0, gt=0)
+    download_threads: int = Field(8, ge=1, le=64)
+
+
+class CollectParams(_Section):
+    image_formats: tuple[Literal["PNG", "JPEG", "TIFF"], ...] = ("PNG", "JPEG", "TIFF")
+    max_bytes: int = Field(25_000_000, gt=0, description="larger files are quarantined as oversized")
+    max_pixels: int = Field(60_000_000, gt=0, description="decompression-bomb guard")
+    s3: S3Params = S3Params()
+
+
+class AnonymizeParams(_Section):
+    key_env: str = Field("CLAIMVLM_PSEUDONYM_KEY", description="environment variable holding the secret key")
+    images: bool = Field(True, description="False: labels only, and no images are written at all")
+    font: str = Field("NanumGothic", description="font the surrogates are printed in")
+    ocr_lang: str = "kor"
+    k: int = Field(5, ge=2)
+    max_suppression: float = Field(0.05, ge=0.0, le=0.5, description="share of records k-anonymity may drop")
+    dp_epsilon: float = Field(1.0, gt=0.0, le=10.0)
+
+
 class Params(_Section):
     """All of params.yaml. One attribute per DVC stage."""
 
     synth: SynthParams = SynthParams()
+    collect: CollectParams = CollectParams()
+    anonymize: AnonymizeParams = AnonymizeParams()
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:

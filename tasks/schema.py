@@ -47,6 +47,17 @@ BILL_CATEGORIES = (
 BillCategory = Literal[BILL_CATEGORIES]  # type: ignore[valid-type]
 
 
+# Personal identifiers in the labels: field name -> surrogate kind (tasks/privacy). The
+# hospital's own name, address and phone identify no patient and stay, as do codes,
+# amounts and service dates, which training needs.
+PII_FIELDS: dict[str, str] = {
+    "patient_name": "name", "patient_rrn": "rrn", "patient_address": "address", "patient_phone": "phone",
+    "doctor_name": "name", "surgeon_name": "name", "doctor_license_no": "license_no", "chart_no": "chart_no",
+}
+# Free text where identifiers appear without a label; the privacy stage runs its detector there.
+FREE_TEXT_FIELDS: tuple[str, ...] = ("opinion",)
+
+
 def is_cancer_code(code: str) -> bool:
     """C00-C97 and D00-D09 (in-situ) pay the most and are checked the most."""
     return code.startswith("C") or bool(re.match(r"^D0[0-9]", code))

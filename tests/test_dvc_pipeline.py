@@ -19,7 +19,8 @@ BIN = Path(sys.executable).parent
 
 
 def _run(cmd: list[str], cwd: Path) -> str:
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+           "CLAIMVLM_PSEUDONYM_KEY": "dvc-test-key-0123456789abcdef"}
     res = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, f"{cmd} failed:\n{res.stdout}\n{res.stderr}"
     return res.stdout + res.stderr
@@ -46,6 +47,11 @@ def test_repro_skips_unchanged_stages_and_pushes(project: Path) -> None:
     _run([str(BIN / "dvc"), "repro"], project)
     manifest = json.loads((project / "data/synth/manifest.json").read_text())
     assert manifest["num_docs"] == 6
+    collected = json.loads((project / "data/collected/manifest.json").read_text())
+    assert collected["listed"] == collected["collected"] == 6
+    anonymized = json.loads((project / "data/anonymized/manifest.json").read_text())
+    assert anonymized["counts"] == {"documents": 6, "anonymized": 6, "quarantined": 0, "by_reason": {}}
+    assert json.loads((project / "reports/anonymize/leak_scan.json").read_text())["leaks"] == []
     assert (project / "reports/synth_gallery.png").stat().st_size > 0
     lock = yaml.safe_load((project / "dvc.lock").read_text())
     assert lock["stages"]["synth"]["params"]["params.yaml"]["synth"]["num_docs"] == 6
@@ -63,3 +69,5 @@ def test_repro_skips_unchanged_stages_and_pushes(project: Path) -> None:
     assert "synth" in _run([str(BIN / "dvc"), "status"], project)
     _run([str(BIN / "dvc"), "repro"], project)
     assert json.loads((project / "data/synth/manifest.json").read_text())["num_docs"] == 3
+    assert json.loads((project / "data/anonymized/manifest.json").read_text())["counts"]["anonymized"] == 3
+    assert "up to date" in _run([str(BIN / "dvc"), "status"], project).lower()

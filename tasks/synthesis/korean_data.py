@@ -135,7 +135,11 @@ BILL_ITEMS: dict[str, tuple[str, tuple[str, ...], tuple[int, int], float]] = {
     "초음파 진단료": ("EB", ("초음파-복부", "초음파-갑상선", "초음파-유방"), (50_000, 180_000), 0.4),
 }
 
+# {name} and {phone} are filled with a guardian's fictitious name and number: identifiers
+# inside free text, which the privacy stage must find without a label.
 OPINIONS = (
+    "보호자 {name}({phone})에게 상기 내용을 설명함.",
+    "환자 및 보호자 {name}님께 수술 후 주의사항 설명함. 연락처 {phone}",
     "상기 환자는 위 질환으로 약 2주간 안정 가료를 요함.",
     "상기 진단으로 외래 통원 치료 중이며 경과 관찰이 필요함.",
     "상기 병명으로 입원 치료 후 퇴원하였으며 추후 외래 추적 관찰 요함.",

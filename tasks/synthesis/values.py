@@ -95,7 +95,8 @@ def diagnosis_certificate(r: random.Random, _: tuple[int, int]) -> DiagnosisCert
         patient_phone=mobile_phone(r),
         diagnoses=[Diagnosis(name=n, kcd_code=c, certainty=r.choice(("임상적 추정", "최종 진단")))
                    for c, n, _, _ in picks],
-        onset_date=onset, diagnosis_date=diagnosed, opinion=r.choice(kd.OPINIONS),
+        onset_date=onset, diagnosis_date=diagnosed,
+        opinion=r.choice(kd.OPINIONS).format(name=person_name(r), phone=mobile_phone(r)),
         hospital_name=h_name, hospital_address=h_addr, hospital_phone=h_phone,
         doctor_name=person_name(r), doctor_license_no=license_no(r), issue_date=issue,
     )

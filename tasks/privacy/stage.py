@@ -1,0 +1,246 @@
+"""The ``anonymize`` stage: pseudonymised labels and images, privacy reports, and the leak scan.
+
+Reads the collect stage's layout (images/, labels/, boxes/, meta/) and writes the same layout.
+Nothing leaves this stage until the leak scanner has found no original identifier in any
+output file; a document whose identifiers cannot all be located on its page is quarantined
+rather than passed on half-pseudonymised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import json
+import logging
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+from tqdm import tqdm
+
+from tasks import rrn as rrn_lib
+from tasks.config import AnonymizeParams
+from tasks.privacy import images as image_rewrite
+from tasks.privacy import leaks
+from tasks.privacy.detect import evaluate, load_examples
+from tasks.privacy.labels import LabelResult, pseudonymise_label
+from tasks.privacy.quasi import QuasiRecord, dp_summary, k_anonymize
+from tasks.privacy.surrogates import Pseudonymizer, key_from_env
+from tasks.synthesis import fonts
+from tasks.synthesis.korean_data import REGIONS
+
+log = logging.getLogger("claimvlm.anonymize")
+SUBDIRS = ("images", "labels", "boxes", "meta")
+
+
+@dataclass(frozen=True)
+class AnonymizeResult:
+    documents: int
+    anonymized: int
+    quarantined: int
+    by_reason: dict[str, int]
+    pii_by_type: dict[str, int]
+    k_achieved: int
+    leaks: tuple[leaks.Leak, ...]
+    manifest_path: Path
+
+
+def _json(obj: Any) -> bytes:
+    return (json.dumps(obj, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def _quasi(doc_id: str, label: dict[str, Any]) -> QuasiRecord:
+    birth_year = sex = region = None
+    if rrn := label.get("patient_rrn"):
+        try:
+            birth_year = rrn_lib.birth_date(rrn).year
+            sex = rrn_lib.GENDER_DIGITS[int(rrn[7])][1]
+        except (ValueError, KeyError):
+            pass
+    if address := label.get("patient_address"):
+        first = address.split(" ", 1)[0]
+        region = first if first in REGIONS else next((s for s in REGIONS if s.startswith(first[:2])), None)
+    total = label.get("total")
+    return QuasiRecord(doc_id, label.get("document_type", "?"), birth_year, sex, region,
+                       label.get("hospital_name"), total if isinstance(total, int) else None)
+
+
+def _encode(image: Image.Image, suffix: str) -> bytes:
+    buf = io.BytesIO()
+    if suffix == ".png":
+        image.save(buf, format="PNG", compress_level=1)
+    else:
+        image.convert("RGB").save(buf, format="JPEG", quality=92, subsampling=0)
+    return buf.getvalue()
+
+
+def _quarantine(quarantine: Path, src: Path, doc_id: str, reason: str, detail: str) -> None:
+    target = quarantine / doc_id
+    target.mkdir(parents=True, exist_ok=True)
+    for sub in SUBDIRS:
+        for f in (src / sub).glob(f"{doc_id}.*"):
+            shutil.copy2(f, target / f"{sub}__{f.name}")
+    (target / "reason.json").write_bytes(_json({"doc_id": doc_id, "reason": reason, "detail": detail}))
+
+
+def _font_for(meta: dict[str, Any], default: Path) -> Path:
+    """The font the page's values were printed in, when the metadata names one that is installed."""
+    try:
+        return fonts.require_hangul(meta["value_font"]) if meta.get("value_font") else default
+    except fonts.FontError:
+        return default
+
+
+def _process(doc_id: str, src: Path, out: Path, result: LabelResult, params: AnonymizeParams,
+             font_path: Path) -> tuple[str, str] | None:
+    """Write one pseudonymised document; returns (reason, detail) when it must be quarantined."""
+    meta = _read_json(src / "meta" / f"{doc_id}.json") or {"doc_id": doc_id}
+    font_path = _font_for(meta, font_path)
+    boxes = _read_json(src / "boxes" / f"{doc_id}.json")
+    files: dict[str, bytes] = {f"labels/{doc_id}.json": _json(result.label)}
+    if params.images:
+        image_path = next(iter(sorted((src / "images").glob(f"{doc_id}.*"))), None)
+        if image_path is None:
+            return "missing_image", "no image for this label"
+        page = Image.open(image_path).convert("RGB")
+        surrogates = {r.path: r.surrogate for r in result.replacements}
+        if boxes is None:
+            wanted = [(r.path, r.original) for r in result.replacements]
+            located = image_rewrite.locate(page, wanted, lang=params.ocr_lang)
+            missing = sorted(set(surrogates) - set(located))
+            if missing:
+                return "pii_not_located", f"identifiers not found on the page: fields {missing}"
+            boxes = {"doc_id": doc_id, "width": page.width, "height": page.height, "source": "ocr_located",
+                     "fields": [{"path": p, "text": dict(wanted)[p], "bbox": list(b)} for p, b in located.items()],
+                     "words": []}
+        steps = (meta.get("degradation") or {}).get("steps") or []
+        printed = image_rewrite.rewrite_page(page, boxes["fields"], surrogates, font_path,
+                                             soften=0.6 if steps else 0.0, binarize="binarize" in steps)
+        unprinted = sorted(set(surrogates) - set(printed))
+        if unprinted:
+            return "pii_not_located", f"no box for fields {unprinted}"
+        boxes["fields"] = [{**f, "text": printed[f["path"]].text, "bbox": printed[f["path"]].bbox}
+                           if f["path"] in printed else f for f in boxes["fields"]]
+        boxes["words"] = [w for w in boxes["words"] if w.get("path") not in printed] + [
+            w for p in printed.values() for w in p.words]
+        image_name = f"images/{doc_id}{image_path.suffix.lower()}"
+        files[image_name] = _encode(page, image_path.suffix.lower())
+        files[f"boxes/{doc_id}.json"] = _json(boxes)
+        meta = {**meta, "image": image_name}
+    meta = {k: v for k, v in meta.items() if k != "sha256"}
+    meta["pseudonymised"] = True
+    meta["sha256"] = {k: hashlib.sha256(v).hexdigest() for k, v in files.items()}
+    files[f"meta/{doc_id}.json"] = _json(meta)
+    for rel, data in files.items():
+        (out / rel).write_bytes(data)
+    own = leaks.scan((out / rel for rel in files), result.identifiers, root=out)
+    if own:
+        raise leaks.LeakError(f"{doc_id}: original identifiers remain in {[(x.file, x.kind) for x in own]}")
+    return None
+
+
+def _reset(*dirs: Path) -> None:
+    for d in dirs:
+        shutil.rmtree(d, ignore_errors=True)
+        d.mkdir(parents=True)
+
+
+def anonymize(src: Path, out: Path, quarantine: Path, reports: Path, params: AnonymizeParams, *,
+              eval_set: Path | None = None, progress: bool = True) -> AnonymizeResult:
+    """Pseudonymise every labelled document of ``src`` into ``out``; reports go to ``reports``."""
+    key = key_from_env(params.key_env)
+    font_path = fonts.require_hangul(params.font)
+    _reset(out, quarantine, reports)
+    for sub in SUBDIRS:
+        (out / sub).mkdir()
+    handler = logging.FileHandler(reports / "anonymize.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    log.addHandler(handler)
+    try:
+        return _run(src, out, quarantine, reports, params, key, font_path, eval_set, progress)
+    finally:
+        log.removeHandler(handler)
+        handler.close()
+
+
+def _run(src: Path, out: Path, quarantine: Path, reports: Path, params: AnonymizeParams, key: bytes,
+         font_path: Path, eval_set: Path | None, progress: bool) -> AnonymizeResult:
+    image_ids = {p.stem for p in (src / "images").glob("*")} if (src / "images").is_dir() else set()
+    label_paths = sorted((src / "labels").glob("*.json"))
+    doc_ids = sorted(image_ids | {p.stem for p in label_paths})
+    labels = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in label_paths}
+
+    # Surrogates never coincide with another real identifier of the batch (a fake name that
+    # is some other patient's real name would look like a leak, and would be one).
+    pz = Pseudonymizer(key)
+    originals = {doc_id: pseudonymise_label(label, pz).identifiers for doc_id, label in labels.items()}
+    pz = Pseudonymizer(key, avoid={v for ids in originals.values() for _, v in ids})
+
+    by_reason: dict[str, int] = {}
+    pii_by_type: dict[str, int] = {}
+    kept: list[QuasiRecord] = []
+    all_identifiers: list[tuple[str, str]] = []
+    for doc_id in tqdm(doc_ids, desc="anonymize", unit="doc", disable=not progress):
+        if doc_id not in labels:
+            problem: tuple[str, str] | None = ("unlabelled", "no label: its identifiers cannot be verified")
+        else:
+            result = pseudonymise_label(labels[doc_id], pz)
+            all_identifiers.extend(result.identifiers)
+            problem = _process(doc_id, src, out, result, params, font_path)
+        if problem:
+            by_reason[problem[0]] = by_reason.get(problem[0], 0) + 1
+            _quarantine(quarantine, src, doc_id, *problem)
+            log.info("quarantined %s: %s", doc_id, problem[0])
+            continue
+        for kind, _ in result.identifiers:
+            pii_by_type[kind] = pii_by_type.get(kind, 0) + 1
+        kept.append(_quasi(doc_id, labels[doc_id]))
+        log.info("pseudonymised %s (%d identifiers)", doc_id, len(result.identifiers))
+
+    quarantined = sum(by_reason.values())
+    assert len(kept) + quarantined == len(doc_ids), "every document is either pseudonymised or quarantined"
+    report = k_anonymize(kept, k=params.k, max_suppression=params.max_suppression)
+    (reports / "k_anonymity.json").write_bytes(_json(report.to_json()))
+    _write_released(reports / "k_anonymity_released.csv", report.released)
+    seed = int.from_bytes(hmac.new(key, b"dp-summary", hashlib.sha256).digest()[:4], "big")
+    (reports / "dp_summary.json").write_bytes(_json(dp_summary(kept, params.dp_epsilon, seed)))
+    (reports / "pii_counts.json").write_bytes(_json(dict(sorted(pii_by_type.items()))))
+    if eval_set is not None:
+        (reports / "detector_eval.json").write_bytes(_json(evaluate(load_examples(eval_set))))
+    key_id = hmac.new(key, b"key-id", hashlib.sha256).hexdigest()[:12]
+    manifest = {
+        "stage": "anonymize", "key_id": key_id,
+        "counts": {"documents": len(doc_ids), "anonymized": len(kept), "quarantined": quarantined,
+                   "by_reason": dict(sorted(by_reason.items()))},
+        "documents": sorted(r.doc_id for r in kept),
+    }
+    manifest_path = out / "manifest.json"
+    manifest_path.write_bytes(_json(manifest))
+
+    scanned = sorted(p for d in (out, reports) for p in d.rglob("*") if p.is_file())
+    found = leaks.scan_batch(scanned, all_identifiers)
+    (reports / "leak_scan.json").write_bytes(_json({
+        "files_scanned": len(scanned), "identifiers": len(set(all_identifiers)),
+        "leaks": [{"file": x.file, "kind": x.kind} for x in found]}))
+    if found:
+        raise leaks.LeakError(f"original identifiers remain in {len(found)} file(s): "
+                              f"{[(x.file, x.kind) for x in found[:10]]}; see {reports / 'leak_scan.json'}")
+    return AnonymizeResult(len(doc_ids), len(kept), quarantined, dict(sorted(by_reason.items())),
+                           dict(sorted(pii_by_type.items())), report.k_achieved, tuple(found), manifest_path)
+
+
+def _write_released(path: Path, rows: tuple[dict[str, str], ...]) -> None:
+    import csv
+
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        if rows:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)

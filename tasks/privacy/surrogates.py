@@ -1,0 +1,188 @@
+"""Consistent, format-keeping surrogates for personal identifiers (가명처리).
+
+Every surrogate is drawn from HMAC-SHA256(secret key, type, normalised value): the same real
+value maps to the same fake value across a dataset (and across runs with the same key),
+nobody without the key can map a surrogate back, and another key gives other surrogates.
+Surrogates keep the format of what they replace (separators, length, masking), so forms
+and the model's JSON keep their shape.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import hmac
+import os
+import re
+from collections.abc import Iterator
+
+from tasks import rrn as rrn_lib
+from tasks.synthesis import korean_data as kd
+
+_OCR_DIGITS = str.maketrans({"l": "1", "I": "1", "|": "1", "O": "0", "o": "0"})
+_SIDO = tuple(kd.REGIONS)
+# Short province names used in addresses ("서울 강남구 ...") -> the table's full name.
+_SIDO_SHORT = {s[:2]: s for s in _SIDO} | {"충북": "충청북도", "전남": "전라남도", "경남": "경상남도", "강원": "강원특별자치도"}
+
+
+class MissingKeyError(RuntimeError):
+    """The pseudonymisation key is not set."""
+
+
+def key_from_env(var: str) -> bytes:
+    value = os.environ.get(var, "")
+    if len(value) < 16:
+        raise MissingKeyError(
+            f"environment variable {var} must hold the pseudonymisation secret (at least 16 characters, "
+            "e.g. `openssl rand -hex 32`); `make run` creates one in .secrets/ for local use"
+        )
+    return value.encode()
+
+
+class _Stream:
+    """Deterministic pseudo-random choices from an HMAC of one value."""
+
+    def __init__(self, key: bytes, kind: str, value: str) -> None:
+        self._seed = hmac.new(key, f"{kind}\x00{value}".encode(), hashlib.sha256).digest()
+        self._blocks = self._gen()
+        self._buf = b""
+
+    def _gen(self) -> Iterator[bytes]:
+        counter = 0
+        while True:
+            yield hashlib.sha256(self._seed + counter.to_bytes(4, "big")).digest()
+            counter += 1
+
+    def below(self, n: int) -> int:
+        if len(self._buf) < 4:
+            self._buf += next(self._blocks)
+        value, self._buf = int.from_bytes(self._buf[:4], "big"), self._buf[4:]
+        return value % n
+
+    def choice(self, seq: tuple | list) -> object:
+        return seq[self.below(len(seq))]
+
+    def digits(self, n: int) -> str:
+        return "".join(str(self.below(10)) for _ in range(n))
+
+
+class Pseudonymizer:
+    """Surrogates by PII type; ``__call__(kind, value)`` dispatches (the detector's redact uses it)."""
+
+    def __init__(self, key: bytes, avoid: frozenset[str] | set[str] = frozenset()) -> None:
+        """``avoid``: real values no name or address surrogate may equal (they are drawn from the same
+        tables as real ones, so a surrogate could otherwise be another patient's real value; random
+        digit strings of the other kinds collide too rarely to matter)."""
+        if len(key) < 16:
+            raise ValueError("the pseudonymisation key must be at least 16 bytes")
+        self._key = key
+        self._avoid = frozenset(v.replace(" ", "") for v in avoid)
+        self._kinds = {"name": self.name, "rrn": self.rrn, "address": self.address, "phone": self.phone,
+                       "email": self.email}
+
+    def __call__(self, kind: str, value: str) -> str:
+        return self._kinds.get(kind, self.shaped)(value) if value else value
+
+    def _stream(self, kind: str, normalised: str, attempt: int = 0) -> _Stream:
+        return _Stream(self._key, f"{kind}#{attempt}", normalised)
+
+    def name(self, value: str) -> str:
+        """A Korean name with the same number of syllables and the same spacing ("김 영 희")."""
+        compact = value.replace(" ", "")
+        surnames = [s for s, _ in kd.SURNAMES if len(s) < len(compact)] or [s for s, _ in kd.SURNAMES]
+        for attempt in range(8):
+            st = self._stream("name", compact, attempt)
+            surname = str(st.choice(surnames))
+            fake = surname + "".join(str(st.choice(kd.GIVEN_SYLLABLES)) for _ in range(len(compact) - len(surname)))
+            if fake != compact and fake not in self._avoid:
+                break
+        return " ".join(fake) if " " in value.strip() else fake
+
+    def rrn(self, value: str) -> str:
+        """Same birth decade and gender digit, another birth date and serial; masks and separators kept.
+
+        The legacy check digit is made to fail on purpose, so a surrogate is never a valid legacy
+        number (a real person's number issued before October 2020 always validates)."""
+        digits = re.sub(r"\D", "", value.translate(_OCR_DIGITS).replace("*", "0").replace("x", "0"))
+        if len(digits) != 13:
+            return self.shaped(value)
+        st = self._stream("rrn", digits)
+        decade = digits[0]
+        g = int(digits[6])
+        century = rrn_lib.GENDER_DIGITS.get(g, (1900, "M", False))[0]
+        year = century + int(decade) * 10 + st.below(10)
+        month = 1 + st.below(12)
+        day = 1 + st.below(calendar.monthrange(year, month)[1])
+        head = f"{year % 100:02d}{month:02d}{day:02d}{g}"
+        serial = st.digits(5)
+        check = (rrn_lib.check_digit(head + serial) + 1 + st.below(9)) % 10  # never the valid one
+        fake = head + serial + str(check)
+        return _refill(value, fake, masked=True)
+
+    def phone(self, value: str) -> str:
+        """Keeps the country/area/mobile prefix and separators; replaces the subscriber digits."""
+        normal = re.sub(r"\D", "", value.translate(_OCR_DIGITS))
+        m = re.match(r"^(\+?82[\s.-]*)?(0?1[016789]|0?2|0?[3-6][1-5])", value.strip())
+        keep = len(re.sub(r"\D", "", m.group(0))) if m else 0
+        st = self._stream("phone", normal)
+        fake = normal[:keep] + st.digits(len(normal) - keep)
+        return _refill(value, fake)
+
+    def address(self, value: str) -> str:
+        """Keeps the province (시/도, a quasi-identifier k-anonymity generalises); the rest is fictitious."""
+        first = value.split(" ", 1)[0]
+        sido = first if first in kd.REGIONS else _SIDO_SHORT.get(first[:2])
+        for attempt in range(8):
+            st = self._stream("address", re.sub(r"\s", "", value), attempt)
+            region = sido or str(st.choice(_SIDO))
+            district = str(st.choice(kd.REGIONS[region][1]))
+            fake = f"{first if sido else region} {district} {st.choice(kd.ROADS)} {1 + st.below(399)}"
+            if re.search(r"\d+동 \d+호", value):
+                fake += f", {101 + st.below(20)}동 {101 + st.below(1400)}호"
+            if fake.replace(" ", "") not in self._avoid:
+                break
+        return fake
+
+    def email(self, value: str) -> str:
+        st = self._stream("email", value.lower())
+        return f"user{st.digits(6)}@example.com"
+
+    def shaped(self, value: str) -> str:
+        """Any other identifier (chart, licence, card, account, passport, policy numbers):
+        digits become other digits and letters other letters, everything else stays."""
+        normal = re.sub(r"[\s-]", "", value.translate(_OCR_DIGITS))
+        for attempt in range(8):
+            st = self._stream("shaped", normal, attempt)
+            out = []
+            for ch in value:
+                if ch.isdigit():
+                    out.append(str(st.below(10)))
+                elif "A" <= ch <= "Z":
+                    out.append(chr(ord("A") + st.below(26)))
+                elif "a" <= ch <= "z":
+                    out.append(chr(ord("a") + st.below(26)))
+                else:
+                    out.append(ch)
+            fake = "".join(out)
+            if fake != value:
+                break
+        return fake
+
+
+def _refill(template: str, digits: str, masked: bool = False) -> str:
+    """Write ``digits`` into the digit positions of ``template`` (mask characters stay masks)."""
+    out, i = [], 0
+    for ch in template:
+        if ch.isdigit() or ch in "lIO|o" and i < len(digits) and _looks_numeric(template):
+            out.append(digits[i] if i < len(digits) else ch)
+            i += 1
+        elif masked and ch in "*xX":
+            out.append(ch)
+            i += 1
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _looks_numeric(text: str) -> bool:
+    return sum(c.isdigit() for c in text) >= len(re.sub(r"[\s+*xX.-]", "", text)) // 2
