@@ -94,9 +94,15 @@ class Pseudonymizer:
             st = self._stream("name", compact, attempt)
             surname = str(st.choice(surnames))
             fake = surname + "".join(str(st.choice(kd.GIVEN_SYLLABLES)) for _ in range(len(compact) - len(surname)))
-            if fake != compact and fake not in self._avoid:
+            if fake != compact and not self._collides(fake):
                 break
         return " ".join(fake) if " " in value.strip() else fake
+
+    def _collides(self, fake: str) -> bool:
+        """Whether ``fake`` is, or contains, a real value of the batch (a 4-syllable surrogate could
+        hold another patient's 3-syllable name)."""
+        return any(fake[i:j] in self._avoid for i in range(len(fake)) for j in range(i + 3, len(fake) + 1)) \
+            or fake in self._avoid
 
     def rrn(self, value: str) -> str:
         """Same birth decade and gender digit, another birth date and serial; masks and separators kept.
