@@ -40,7 +40,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _params(**update: object) -> AnonymizeParams:
-    return AnonymizeParams(key_env=ENV, k=3).model_copy(update=update)
+    return AnonymizeParams(key_env=ENV).model_copy(update=update)  # k = 5, the default
 
 
 def _run(src: Path, root: Path, key: str = KEY, **update: object):
@@ -169,7 +169,8 @@ def test_released_table_is_k_anonymous(done) -> None:
     report = json.loads((root / "reports" / "k_anonymity.json").read_text())
     assert rows, report
     classes = Counter(tuple(v for k, v in row.items() if k != "doc_id") for row in rows)
-    assert min(classes.values()) >= 3 == report["k_required"]
+    assert min(classes.values()) >= 5 == report["k_required"]
+    assert len(rows) + report["suppressed"] == 17
     assert json.loads((root / "reports" / "leak_scan.json").read_text())["leaks"] == []
     counts = json.loads((root / "reports" / "pii_counts.json").read_text())
     assert counts["name"] >= 17 and counts["phone"] >= 1
