@@ -170,12 +170,57 @@ class AnonymizeParams(_Section):
     dp_epsilon: float = Field(1.0, gt=0.0, le=10.0)
 
 
+class ImageCheckParams(_Section):
+    min_width: int = Field(1000, gt=0, description="pixels; A4 at 150 dpi is 1240 wide")
+    min_height: int = Field(1400, gt=0)
+    min_dpi: int = Field(150, gt=0, description="from the metadata or the file, when either records it")
+    min_ink: float = Field(0.004, ge=0, le=1, description="share of dark pixels below which a page is blank")
+    min_sharpness: float = Field(60.0, ge=0, description="variance of the Laplacian below which a page is blurred")
+    max_skew_degrees: float = Field(5.0, gt=0, le=45)
+
+
+class LabelNoiseParams(_Section):
+    enabled: bool = True
+    lang: str = "kor"
+    # Hangul, digits and dates only: Tesseract's kor model does not read Latin capitals (KCD codes).
+    fields: tuple[str, ...] = ("patient_name", "hospital_name", "issue_date", "chart_no", "total")
+    min_similarity: float = Field(0.5, ge=0, le=1, description="normalised similarity below which a reading disagrees")
+    min_disagreements: int = Field(2, ge=1, description="disagreeing fields that flag a document")
+
+
+class QcParams(_Section):
+    max_fail_rate: float = Field(0.1, ge=0, le=1, description="a batch failing more than this stops the pipeline")
+    max_null_rate: float = Field(0.0, ge=0, le=1, description="share of nulls tolerated in a required column")
+    images: ImageCheckParams = ImageCheckParams()
+    label_noise: LabelNoiseParams = LabelNoiseParams()
+
+
+class BuildParams(_Section):
+    seed: int = Field(0, ge=0)
+    splits: dict[Literal["train", "val", "test"], float] = Field(
+        default_factory=lambda: {"train": 0.8, "val": 0.1, "test": 0.1})
+    instruction: str = ("이 문서의 종류를 판별하고, 스키마에 정의된 모든 필드를 JSON으로 추출하세요. "
+                        "Identify the document type and return every field of its schema as JSON.")
+    shard_max_count: int = Field(500, gt=0, description="samples per WebDataset shard")
+    shard_max_bytes: int = Field(200_000_000, gt=0)
+    aspect_buckets: tuple[float, ...] = (0.6, 0.67, 0.71, 0.75, 0.8, 1.0, 1.25, 1.41, 1.5)
+
+    @field_validator("splits")
+    @classmethod
+    def _fractions(cls, v: dict[str, float]) -> dict[str, float]:
+        if set(v) != {"train", "val", "test"} or any(f < 0 for f in v.values()) or abs(sum(v.values()) - 1) > 1e-6:
+            raise ValueError("needs train, val and test fractions, none negative, summing to 1")
+        return v
+
+
 class Params(_Section):
     """All of params.yaml. One attribute per DVC stage."""
 
     synth: SynthParams = SynthParams()
     collect: CollectParams = CollectParams()
     anonymize: AnonymizeParams = AnonymizeParams()
+    qc: QcParams = QcParams()
+    build: BuildParams = BuildParams()
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
