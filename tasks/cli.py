@@ -149,3 +149,24 @@ def redact_text(params: ParamsOpt = Path("params.yaml"), set_: SetOpt = None) ->
         new_text, spans = redact(text, pz)
         found = [{"type": s.type, "start": s.start, "end": s.end} for s in spans]
         print(json.dumps({"text": new_text, "found": found}, ensure_ascii=False), flush=True)
+
+
+@app.command("verify-data")
+def verify_data(
+    remote: Annotated[bool, typer.Option(help="also re-hash every object in a DVC remote")] = False,
+    remote_name: Annotated[Optional[str], typer.Option(help="which remote (default: the default remote)")] = None,  # noqa: UP045
+) -> None:
+    """Re-hash DVC's cache (and, with --remote, a remote) and name every corrupted object."""
+    from tasks import versioning
+
+    reports = [versioning.verify_cache(Path("."))]
+    if remote or remote_name:
+        reports.append(versioning.verify_remote(Path("."), remote_name))
+    corrupt = [c for r in reports for c in r.corrupt]
+    for c in corrupt:
+        used = ", ".join(c.used_by) or "no output in dvc.lock"
+        console.print(f"CORRUPT {c.where}: {c.path} (content md5 {c.actual_md5}) used by {used}",
+                      style="red", markup=False, soft_wrap=True)
+    console.print(f"verify-data: {sum(r.checked for r in reports)} objects re-hashed, {len(corrupt)} corrupted")
+    if corrupt:
+        raise typer.Exit(1)

@@ -1,0 +1,52 @@
+"""Test helpers: a copy of this project as a fresh git repository, and DVC run in it as a user runs it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import ROOT
+
+BIN = Path(sys.executable).parent
+KEY = "dvc-test-key-0123456789abcdef"
+
+
+def env(**extra: str) -> dict[str, str]:
+    return {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "CLAIMVLM_PSEUDONYM_KEY": KEY, **extra}
+
+
+def run(cmd: list[str], cwd: Path, check: bool = True, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    res = subprocess.run(cmd, cwd=cwd, env=env(**extra_env), capture_output=True, text=True, timeout=900)
+    if check:
+        assert res.returncode == 0, f"{cmd} failed:\n{res.stdout}\n{res.stderr}"
+    return res
+
+
+def dvc(*args: str, cwd: Path, check: bool = True, **extra_env: str) -> str:
+    res = run([str(BIN / "dvc"), *args], cwd, check, **extra_env)
+    return res.stdout + res.stderr
+
+
+def set_params(repo: Path, **sections: dict) -> None:
+    params = yaml.safe_load((repo / "params.yaml").read_text())
+    for section, values in sections.items():
+        params.setdefault(section, {}).update(values)
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False))
+
+
+def copy_project(dest: Path, num_docs: int = 6) -> Path:
+    """The working tree (tracked and untracked files, not ignored ones) as a new git repository."""
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True,
+                           text=True, check=True).stdout.split()
+    for rel in files:
+        if (ROOT / rel).is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / rel, dest / rel)
+    set_params(dest, synth={"num_docs": num_docs, "workers": 1})
+    run(["git", "init", "-q"], dest)
+    return dest
