@@ -170,3 +170,45 @@ def verify_data(
     console.print(f"verify-data: {sum(r.checked for r in reports)} objects re-hashed, {len(corrupt)} corrupted")
     if corrupt:
         raise typer.Exit(1)
+
+
+@app.command("qc")
+def qc_cmd(
+    src: Annotated[Path, typer.Argument(help="pseudonymised documents")],
+    out: Annotated[Path, typer.Argument(help="documents that passed every check")],
+    quarantine: Annotated[Path, typer.Option(help="failing documents, with their reasons")],
+    reports: Annotated[Path, typer.Option(help="summary and great-expectations Data Docs")],
+    params: ParamsOpt = Path("params.yaml"),
+    set_: SetOpt = None,
+) -> None:
+    """Great-expectations label suite, page image checks and a second OCR reading; quarantine failures."""
+    from tasks.quality.stage import QcError, qc
+
+    p = _params(params, set_).qc
+    try:
+        result = qc(src, out, quarantine, reports, p)
+    except QcError as err:
+        fail(err, 1)
+    console.print(f"qc: {result.documents} documents = {result.passed} passed + {result.quarantined} quarantined "
+                  f"({result.fail_rate:.1%}); {result.by_check or 'no failures'}; Data Docs: {result.data_docs}")
+
+
+@app.command("build")
+def build_cmd(
+    src: Annotated[Path, typer.Argument(help="documents that passed QC")],
+    out: Annotated[Path, typer.Argument(help="the training dataset: splits, shards, buckets, card")],
+    privacy_reports: Annotated[Optional[Path], typer.Option(help="the anonymize stage's reports")] = None,  # noqa: UP045
+    upstream: Annotated[Optional[list[Path]], typer.Option(help="upstream manifests to fingerprint")] = None,  # noqa: UP045
+    params: ParamsOpt = Path("params.yaml"),
+    set_: SetOpt = None,
+) -> None:
+    """Build the VLM conversation dataset with patient-grouped splits and WebDataset shards."""
+    from tasks.dataset import BuildError, build
+
+    p = _params(params, set_).build
+    try:
+        result = build(src, out, p, privacy_reports=privacy_reports, upstream_manifests=tuple(upstream or ()))
+    except BuildError as err:
+        fail(err, 1)
+    splits = ", ".join(f"{k} {v}" for k, v in result.counts.items())
+    console.print(f"build: {splits}; {result.groups} patient groups; {len(result.shards)} shards; card {result.card}")

@@ -184,7 +184,7 @@ class LabelNoiseParams(_Section):
     lang: str = "kor"
     # Hangul, digits and dates only: Tesseract's kor model does not read Latin capitals (KCD codes).
     fields: tuple[str, ...] = ("patient_name", "hospital_name", "issue_date", "chart_no", "total")
-    min_similarity: float = Field(0.5, ge=0, le=1, description="normalised similarity below which a reading disagrees")
+    min_similarity: float = Field(0.7, ge=0, le=1, description="normalised similarity below which a reading disagrees")
     min_disagreements: int = Field(2, ge=1, description="disagreeing fields that flag a document")
 
 

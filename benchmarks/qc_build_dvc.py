@@ -1,0 +1,64 @@
+"""Throughput of the qc and build stages, and DVC's no-op cost on the default dataset.
+
+    python benchmarks/qc_build_dvc.py [--docs 200]
+
+qc and build run on freshly generated documents (qc on all cores, as the stage does; build in
+one process). The DVC figures are `dvc status` and `dvc repro` in this checkout, which must
+have been reproduced first (`make run`) so that both are no-ops. Not a test: nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from tasks.config import Params
+from tasks.dataset import build
+from tasks.quality.stage import qc
+from tasks.synthesis import generate
+
+
+def _timed(cmd: list[str], repeats: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--docs", type=int, default=200)
+    args = ap.parse_args()
+    params = Params()
+    table = Table(title=f"qc, build and DVC no-ops ({os.cpu_count()} cores)")
+    for col in ("what", "documents/s", "seconds"):
+        table.add_column(col, justify="right")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        generate.run(params.synth.model_copy(update={"num_docs": args.docs}), root / "docs", progress=False)
+        t0 = time.perf_counter()
+        result = qc(root / "docs", root / "qc", root / "q", root / "reports", params.qc, progress=False)
+        seconds = time.perf_counter() - t0
+        table.add_row(f"qc ({result.passed} passed)", f"{args.docs / seconds:.1f}", f"{seconds:.2f}")
+        t0 = time.perf_counter()
+        build(root / "qc", root / "dataset", params.build, progress=False)
+        seconds = time.perf_counter() - t0
+        table.add_row("build", f"{result.passed / seconds:.1f}", f"{seconds:.2f}")
+    dvc = str(Path(sys.executable).with_name("dvc"))
+    table.add_row("dvc status (no-op, default dataset)", "", f"{_timed([dvc, 'status']):.2f}")
+    table.add_row("dvc repro (no-op, default dataset)", "", f"{_timed([dvc, 'repro']):.2f}")
+    Console().print(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""The qc stage end to end: broken documents are quarantined with their reasons, good ones pass,
+and a batch failing too often stops the pipeline with a clear message."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from tasks.config import Params
+from tasks.quality.stage import QcError, qc
+from tasks.synthesis import generate
+
+pytestmark = pytest.mark.system
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """Ten clean documents, three of them broken in different ways: doc id -> what was planted."""
+    src = tmp_path_factory.mktemp("qc") / "docs"
+    synth = Params().synth.model_copy(update={"num_docs": 10, "workers": 1, "seed": 5,
+                                              "degrade": Params().synth.degrade.model_copy(update={"prob": 0.0})})
+    generate.run(synth, src, progress=False)
+    ids = sorted(p.stem for p in (src / "labels").glob("*.json"))
+    planted = {}
+    bill = next(i for i in ids if json.loads((src / "labels" / f"{i}.json").read_text())["document_type"]
+                in {"itemized_bill", "receipt"})
+    label = json.loads((src / "labels" / f"{bill}.json").read_text())
+    label["total"] += 1000
+    (src / "labels" / f"{bill}.json").write_text(json.dumps(label, ensure_ascii=False))
+    planted[bill] = "label_suite"
+    blank = next(i for i in ids if i != bill)
+    Image.new("RGB", (1240, 1754), "white").save(next((src / "images").glob(f"{blank}.*")))
+    planted[blank] = "blank"
+    # A label that belongs to another page of the same type: the second reading disagrees.
+    donor, victim = _same_type_pair(src, [i for i in ids if i not in planted])
+    shutil.copy(src / "labels" / f"{donor}.json", src / "labels" / f"{victim}.json")
+    planted[victim] = "label_disagrees_with_image"
+    return src, planted
+
+
+def _same_type_pair(src: Path, ids: list[str]) -> tuple[str, str]:
+    by_type: dict[str, list[str]] = {}
+    for i in ids:
+        by_type.setdefault(json.loads((src / "labels" / f"{i}.json").read_text())["document_type"], []).append(i)
+    pair = next(v for v in by_type.values() if len(v) >= 2)
+    return pair[0], pair[1]
+
+
+def test_broken_documents_are_quarantined_with_reasons(batch, tmp_path: Path) -> None:
+    src, planted = batch
+    params = Params().qc.model_copy(update={"max_fail_rate": 0.5})
+    result = qc(src, tmp_path / "out", tmp_path / "q", tmp_path / "reports", params, workers=2, progress=False)
+    assert result.documents == 10 and result.passed + result.quarantined == 10
+    quarantined = {p.name for p in (tmp_path / "q").iterdir()}
+    assert quarantined == set(planted)
+    for doc_id, kind in planted.items():
+        reasons = json.loads((tmp_path / "q" / doc_id / "reason.json").read_text())["reasons"]
+        assert any(kind in r for r in reasons), (doc_id, reasons)
+        assert list((tmp_path / "q" / doc_id).glob("images__*")), "the original files travel with the reason"
+    passed = {p.stem for p in (tmp_path / "out" / "labels").glob("*.json")}
+    assert passed.isdisjoint(planted) and len(passed) == 7
+    assert result.data_docs.exists() and "claim_labels" in result.data_docs.read_text()
+
+
+def test_a_batch_failing_too_often_stops_the_pipeline(batch, tmp_path: Path) -> None:
+    src, _ = batch
+    params = Params().qc.model_copy(update={"max_fail_rate": 0.1})
+    with pytest.raises(QcError, match=r"3 of 10 documents failed \(30\.0% > qc.max_fail_rate 10\.0%\)"):
+        qc(src, tmp_path / "out", tmp_path / "q", tmp_path / "reports", params, workers=2, progress=False)
+    summary = json.loads((tmp_path / "reports" / "summary.json").read_text())
+    assert summary["quarantined"] == 3 and summary["fail_rate"] == 0.3
+    assert len(list((tmp_path / "q").iterdir())) == 3
