@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from tasks import rrn as rrn_lib
 from tasks.config import AnonymizeParams
+from tasks.docstore import SUBDIRS, copy_document, json_bytes
 from tasks.privacy import images as image_rewrite
 from tasks.privacy import leaks
 from tasks.privacy.detect import evaluate, load_examples
@@ -33,7 +34,6 @@ from tasks.synthesis import fonts
 from tasks.synthesis.korean_data import REGIONS
 
 log = logging.getLogger("claimvlm.anonymize")
-SUBDIRS = ("images", "labels", "boxes", "meta")
 
 
 @dataclass(frozen=True)
@@ -46,10 +46,6 @@ class AnonymizeResult:
     k_achieved: int
     leaks: tuple[leaks.Leak, ...]
     manifest_path: Path
-
-
-def _json(obj: Any) -> bytes:
-    return (json.dumps(obj, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
 def _read_json(path: Path) -> Any:
@@ -83,11 +79,9 @@ def _encode(image: Image.Image, suffix: str) -> bytes:
 
 def _quarantine(quarantine: Path, src: Path, doc_id: str, reason: str, detail: str) -> None:
     target = quarantine / doc_id
+    copy_document(src, target, doc_id, flat=True)
     target.mkdir(parents=True, exist_ok=True)
-    for sub in SUBDIRS:
-        for f in (src / sub).glob(f"{doc_id}.*"):
-            shutil.copy2(f, target / f"{sub}__{f.name}")
-    (target / "reason.json").write_bytes(_json({"doc_id": doc_id, "reason": reason, "detail": detail}))
+    (target / "reason.json").write_bytes(json_bytes({"doc_id": doc_id, "reason": reason, "detail": detail}))
 
 
 def _font_for(meta: dict[str, Any], default: Path) -> Path:
@@ -104,7 +98,7 @@ def _process(doc_id: str, src: Path, out: Path, result: LabelResult, params: Ano
     meta = _read_json(src / "meta" / f"{doc_id}.json") or {"doc_id": doc_id}
     font_path = _font_for(meta, font_path)
     boxes = _read_json(src / "boxes" / f"{doc_id}.json")
-    files: dict[str, bytes] = {f"labels/{doc_id}.json": _json(result.label)}
+    files: dict[str, bytes] = {f"labels/{doc_id}.json": json_bytes(result.label)}
     if params.images:
         image_path = next(iter(sorted((src / "images").glob(f"{doc_id}.*"))), None)
         if image_path is None:
@@ -132,12 +126,12 @@ def _process(doc_id: str, src: Path, out: Path, result: LabelResult, params: Ano
             w for p in printed.values() for w in p.words]
         image_name = f"images/{doc_id}{image_path.suffix.lower()}"
         files[image_name] = _encode(page, image_path.suffix.lower())
-        files[f"boxes/{doc_id}.json"] = _json(boxes)
+        files[f"boxes/{doc_id}.json"] = json_bytes(boxes)
         meta = {**meta, "image": image_name}
     meta = {k: v for k, v in meta.items() if k != "sha256"}
     meta["pseudonymised"] = True
     meta["sha256"] = {k: hashlib.sha256(v).hexdigest() for k, v in files.items()}
-    files[f"meta/{doc_id}.json"] = _json(meta)
+    files[f"meta/{doc_id}.json"] = json_bytes(meta)
     for rel, data in files.items():
         (out / rel).write_bytes(data)
     own = leaks.scan((out / rel for rel in files), result.identifiers, root=out)
@@ -207,13 +201,13 @@ def _run(src: Path, out: Path, quarantine: Path, reports: Path, params: Anonymiz
     quarantined = sum(by_reason.values())
     assert len(kept) + quarantined == len(doc_ids), "every document is either pseudonymised or quarantined"
     report = k_anonymize(kept, k=params.k, max_suppression=params.max_suppression)
-    (reports / "k_anonymity.json").write_bytes(_json(report.to_json()))
+    (reports / "k_anonymity.json").write_bytes(json_bytes(report.to_json()))
     _write_released(reports / "k_anonymity_released.csv", report.released)
     seed = int.from_bytes(hmac.new(key, b"dp-summary", hashlib.sha256).digest()[:4], "big")
-    (reports / "dp_summary.json").write_bytes(_json(dp_summary(kept, params.dp_epsilon, seed)))
-    (reports / "pii_counts.json").write_bytes(_json(dict(sorted(pii_by_type.items()))))
+    (reports / "dp_summary.json").write_bytes(json_bytes(dp_summary(kept, params.dp_epsilon, seed)))
+    (reports / "pii_counts.json").write_bytes(json_bytes(dict(sorted(pii_by_type.items()))))
     if eval_set is not None:
-        (reports / "detector_eval.json").write_bytes(_json(evaluate(load_examples(eval_set))))
+        (reports / "detector_eval.json").write_bytes(json_bytes(evaluate(load_examples(eval_set))))
     key_id = hmac.new(key, b"key-id", hashlib.sha256).hexdigest()[:12]
     manifest = {
         "stage": "anonymize", "key_id": key_id,
@@ -222,11 +216,11 @@ def _run(src: Path, out: Path, quarantine: Path, reports: Path, params: Anonymiz
         "documents": sorted(r.doc_id for r in kept),
     }
     manifest_path = out / "manifest.json"
-    manifest_path.write_bytes(_json(manifest))
+    manifest_path.write_bytes(json_bytes(manifest))
 
     scanned = sorted(p for d in (out, reports) for p in d.rglob("*") if p.is_file())
     found = leaks.scan_batch(scanned, all_identifiers)
-    (reports / "leak_scan.json").write_bytes(_json({
+    (reports / "leak_scan.json").write_bytes(json_bytes({
         "files_scanned": len(scanned), "identifiers": len(set(all_identifiers)),
         "leaks": [{"file": x.file, "kind": x.kind} for x in found]}))
     if found:

@@ -9,25 +9,21 @@ its reasons; a batch failing more than ``qc.max_fail_rate`` stops the pipeline.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from PIL import Image
 from tqdm import tqdm
 
 from tasks.config import QcParams
+from tasks.docstore import copy_document, json_bytes
 from tasks.quality.image_checks import build_image_checks, check_page
 from tasks.quality.label_noise import disagreements, is_noisy
 from tasks.quality.label_suite import run_label_suite
-
-SUBDIRS = ("images", "labels", "boxes", "meta")
-
 
 class QcError(RuntimeError):
     """The batch failed more checks than qc.max_fail_rate allows."""
@@ -42,10 +38,6 @@ class QcResult:
     fail_rate: float
     data_docs: Path
     manifest_path: Path
-
-
-def _json(obj: Any) -> bytes:
-    return (json.dumps(obj, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
 def _page_reasons(args: tuple[Path, str, dict, QcParams]) -> tuple[str, list[str]]:
@@ -69,17 +61,6 @@ def _page_reasons(args: tuple[Path, str, dict, QcParams]) -> tuple[str, list[str
             flagged = sorted(r.path for r in readings if r.flagged)
             reasons.append(f"label_disagrees_with_image: {flagged}")
     return doc_id, reasons
-
-
-def _copy_doc(src: Path, dest: Path, doc_id: str, flat: bool) -> dict[str, str]:
-    hashes = {}
-    for sub in SUBDIRS:
-        for f in sorted((src / sub).glob(f"{doc_id}.*")):
-            target = dest / f"{sub}__{f.name}" if flat else dest / sub / f.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(f, target)
-            hashes[f"{sub}/{f.name}"] = hashlib.sha256(f.read_bytes()).hexdigest()
-    return hashes
 
 
 def qc(src: Path, out: Path, quarantine: Path, reports: Path, params: QcParams, *, workers: int = 0,
@@ -114,23 +95,23 @@ def qc(src: Path, out: Path, quarantine: Path, reports: Path, params: QcParams, 
     documents = []
     for doc_id in doc_ids:
         if reasons[doc_id]:
-            _copy_doc(src, quarantine / doc_id, doc_id, flat=True)
+            copy_document(src, quarantine / doc_id, doc_id, flat=True)
             (quarantine / doc_id / "reason.json").write_bytes(
-                _json({"doc_id": doc_id, "reasons": reasons[doc_id]}))
+                json_bytes({"doc_id": doc_id, "reasons": reasons[doc_id]}))
             for r in reasons[doc_id]:
                 key = r.split(":")[0] if not r.startswith("label_suite") else r
                 by_check[key] = by_check.get(key, 0) + 1
         else:
-            documents.append({"doc_id": doc_id, "sha256": _copy_doc(src, out, doc_id, flat=False)})
+            documents.append({"doc_id": doc_id, "sha256": copy_document(src, out, doc_id)})
     failed = len(doc_ids) - len(documents)
     fail_rate = failed / len(doc_ids) if doc_ids else 0.0
     summary = {"stage": "qc", "documents": len(doc_ids), "passed": len(documents), "quarantined": failed,
                "fail_rate": round(fail_rate, 4), "max_fail_rate": params.max_fail_rate,
                "by_check": dict(sorted(by_check.items())), "expectations": suite.expectations,
                "label_suite_success": suite.success}
-    (reports / "summary.json").write_bytes(_json(summary))
+    (reports / "summary.json").write_bytes(json_bytes(summary))
     manifest_path = out / "manifest.json"
-    manifest_path.write_bytes(_json({**summary, "documents": documents}))
+    manifest_path.write_bytes(json_bytes({**summary, "documents": documents}))
     if fail_rate > params.max_fail_rate:
         worst = ", ".join(f"{k} ({v})" for k, v in sorted(by_check.items(), key=lambda kv: -kv[1])[:5])
         raise QcError(f"QC stopped the pipeline: {failed} of {len(doc_ids)} documents failed "

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import os
 import random
 import shutil
@@ -23,6 +22,7 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
+from tasks.docstore import SUBDIRS, json_bytes
 from tasks.synthesis import fonts
 from tasks.synthesis.degrade import Page, build_step
 from tasks.synthesis.forms import FORMS
@@ -32,7 +32,6 @@ from tasks.synthesis.values import GENERATORS
 if TYPE_CHECKING:
     from tasks.config import SynthParams
 
-SUBDIRS = ("images", "labels", "boxes", "meta")
 CLEAN = "clean"
 
 
@@ -130,10 +129,6 @@ def encode(image: np.ndarray, fmt: str, params: SynthParams) -> bytes:
     return buf.getvalue()
 
 
-def _json_bytes(obj: Any) -> bytes:
-    return (json.dumps(obj, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-
-
 def _write_one(args: tuple[SynthParams, int, Path]) -> dict[str, Any]:
     params, index, out = args
     doc = make_document(params, index)
@@ -144,12 +139,12 @@ def _write_one(args: tuple[SynthParams, int, Path]) -> dict[str, Any]:
     doc.seconds["encode"] = time.perf_counter() - t0
     files = {
         f"images/{image_name}": image_bytes,
-        f"labels/{doc.doc_id}.json": _json_bytes(doc.label),
-        f"boxes/{doc.doc_id}.json": _json_bytes(doc.boxes),
+        f"labels/{doc.doc_id}.json": json_bytes(doc.label),
+        f"boxes/{doc.doc_id}.json": json_bytes(doc.boxes),
     }
     meta = {**doc.meta, "image": f"images/{image_name}",
             "sha256": {k: hashlib.sha256(v).hexdigest() for k, v in files.items()}}
-    files[f"meta/{doc.doc_id}.json"] = _json_bytes(meta)
+    files[f"meta/{doc.doc_id}.json"] = json_bytes(meta)
     for rel, data in files.items():
         (out / rel).write_bytes(data)
     return {"meta": meta, "seconds": doc.seconds}
@@ -212,6 +207,6 @@ def run(params: SynthParams, out: Path, *, progress: bool = True) -> SynthResult
                        "sha256": m["sha256"]} for m in metas],
     }
     path = out / "manifest.json"
-    path.write_bytes(_json_bytes(manifest))
+    path.write_bytes(json_bytes(manifest))
     seconds = {k: sum(res["seconds"][k] for res in results) for k in ("render", "degrade", "encode")}
     return SynthResult(path, manifest, {**seconds, "wall": wall}, workers)
