@@ -34,8 +34,13 @@ $(BIN)/python:
 	  { echo "claimvlm needs Python >= 3.11; set PYTHON=/path/to/python3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
+# torch goes in first and on its own: left to the resolver, a plain range can pull a multi-GB
+# CUDA build onto a CPU machine. Override TORCH_VERSION (or pre-install torch) on GPU machines.
+TORCH_VERSION ?= 2.13.0
+
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -c 'import torch' 2>/dev/null || $(BIN)/python -m pip install -q "torch==$(TORCH_VERSION)"
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@
 
