@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -23,7 +23,7 @@ SetOpt = Annotated[
 ]
 
 
-def fail(err: Exception, code: int) -> None:
+def fail(err: Exception, code: int) -> NoReturn:
     """Print an expected error plainly (no markup, no wrapping) and exit with ``code``."""
     console.print(str(err), style="red", markup=False, soft_wrap=True)
     raise typer.Exit(code)
