@@ -213,6 +213,43 @@ class BuildParams(_Section):
         return v
 
 
+class LoraParams(_Section):
+    r: int = Field(8, gt=0)
+    alpha: int = Field(16, gt=0)
+    dropout: float = Field(0.05, ge=0, lt=1)
+    target_modules: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+
+class FreezeParams(_Section):
+    """What stays frozen (method "freeze"), and when parts thaw: {step: [part, ...]}."""
+
+    vision: bool = True
+    merger: bool = False
+    language: bool = False
+    unfreeze_at: dict[int, tuple[Literal["vision", "merger", "language"], ...]] = Field(default_factory=dict)
+
+
+class TrainParams(_Section):
+    model: str = Field("tiny", description='"tiny" (embedded default), a local checkpoint folder, or a hub id')
+    method: Literal["lora", "qlora", "full", "freeze"] = "lora"
+    lora: LoraParams = LoraParams()
+    freeze: FreezeParams = FreezeParams()
+    seed: int = Field(0, ge=0)
+    learning_rate: float = Field(1e-3, gt=0)
+    weight_decay: float = Field(0.0, ge=0)
+    warmup_steps: int = Field(0, ge=0)
+    max_steps: int = Field(60, gt=0)
+    batch_size: int = Field(2, gt=0)
+    grad_accum: int = Field(1, gt=0)
+    max_grad_norm: float = Field(1.0, gt=0)
+    explode_grad_norm: float = Field(1e4, gt=0, description="a grad norm above this stops the run")
+    precision: Literal["fp32", "bf16", "fp16"] = "fp32"
+    gradient_checkpointing: bool = False
+    min_pixels: int = Field(56 * 56, gt=0)
+    max_pixels: int = Field(224 * 320, gt=0)
+    checkpoint_every: int = Field(20, gt=0)
+
+
 class Params(_Section):
     """All of params.yaml. One attribute per DVC stage."""
 
@@ -221,6 +258,7 @@ class Params(_Section):
     anonymize: AnonymizeParams = AnonymizeParams()
     qc: QcParams = QcParams()
     build: BuildParams = BuildParams()
+    train: TrainParams = TrainParams()
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
