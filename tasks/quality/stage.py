@@ -10,17 +10,15 @@ its reasons; a batch failing more than ``qc.max_fail_rate`` stops the pipeline.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
-from tqdm import tqdm
 
 from tasks.config import QcParams
 from tasks.docstore import copy_document, json_bytes
+from tasks.parallel import process_map
 from tasks.quality.image_checks import build_image_checks, check_page
 from tasks.quality.label_noise import disagreements, is_noisy
 from tasks.quality.label_suite import run_label_suite
@@ -81,14 +79,7 @@ def qc(src: Path, out: Path, quarantine: Path, reports: Path, params: QcParams, 
         reasons.setdefault(doc_id, []).extend(f"label_suite: {name}" for name in failed)
 
     jobs = [(src, d, labels[d], params) for d in doc_ids if d in labels]
-    n = workers or os.cpu_count() or 1
-    bar = dict(total=len(jobs), desc="qc", unit="doc", disable=not progress)
-    if n == 1:
-        results = [_page_reasons(j) for j in tqdm(jobs, **bar)]
-    else:
-        with ProcessPoolExecutor(max_workers=n) as pool:
-            results = list(tqdm(pool.map(_page_reasons, jobs, chunksize=4), **bar))
-    for doc_id, found in results:
+    for doc_id, found in process_map(_page_reasons, jobs, workers=workers, desc="qc", progress=progress):
         reasons[doc_id].extend(found)
 
     by_check: dict[str, int] = {}

@@ -13,16 +13,15 @@ import os
 import random
 import shutil
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image
-from tqdm import tqdm
 
 from tasks.docstore import SUBDIRS, json_bytes
+from tasks.parallel import process_map
 from tasks.synthesis import fonts
 from tasks.synthesis.degrade import Page, build_step
 from tasks.synthesis.forms import FORMS
@@ -185,12 +184,7 @@ def run(params: SynthParams, out: Path, *, progress: bool = True) -> SynthResult
     workers = params.workers or os.cpu_count() or 1
     jobs = [(params, i, out) for i in range(params.num_docs)]
     start = time.perf_counter()
-    bar = dict(total=len(jobs), desc="synth", unit="doc", disable=not progress)
-    if workers == 1:
-        results = [_write_one(j) for j in tqdm(jobs, **bar)]
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(tqdm(pool.map(_write_one, jobs, chunksize=4), **bar))
+    results = process_map(_write_one, jobs, workers=workers, desc="synth", progress=progress)
     wall = time.perf_counter() - start
     metas = [res["meta"] for res in results]
     manifest = {
