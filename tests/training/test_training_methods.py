@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
-import random
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
-from PIL import Image, ImageDraw
+from PIL import Image
 
-from tasks.config import BuildParams, FreezeParams, LoraParams, TrainParams
-from tasks.dataset.records import label_text
-from tasks.synthesis.values import GENERATORS
+from tasks.config import FreezeParams, LoraParams, TrainParams
 from tasks.training.loop import OutOfMemory, StepLog, TrainingDiverged, train_steps
 from tasks.training.methods import (
     MethodError,
@@ -26,51 +22,13 @@ from tasks.training.methods import (
     thaw_schedule,
     trainable_parameters,
 )
-from tasks.training.model_source import TinySpec, build_tiny, load
-
-PIXELS = {"min_pixels": 56 * 56, "max_pixels": 224 * 320}
-
-
-def _records(n: int = 300) -> list[dict[str, Any]]:
-    r, types, instruction = random.Random(0), sorted(GENERATORS), BuildParams().instruction
-    recs = []
-    for i in range(n):
-        label = GENERATORS[types[i % len(types)]](r, (3, 8)).model_dump(mode="json")
-        recs.append({"id": f"gen-{i}", "image": None, "messages": [
-            {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": instruction}]},
-            {"role": "assistant", "content": [{"type": "text", "text": label_text(label)}]}]})
-    return recs
-
-
-def _image(i: int) -> Image.Image:
-    page = Image.new("RGB", (224, 320), "white")  # stand-in page: ruled boxes differing per record
-    d = ImageDraw.Draw(page)
-    for k in range(6):
-        d.rectangle((10 + 3 * (i % 50), 20 + 45 * k, 200, 55 + 45 * k), outline="black", width=2)
-    return page
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _offline() -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("HF_HUB_OFFLINE", "1")
-        yield
-
-
-@pytest.fixture(scope="module")
-def records() -> list[dict[str, Any]]:
-    return _records()
+from tasks.training.model_source import load
+from tests.training.tiny_data import PIXELS, stand_in_page
 
 
 @pytest.fixture(scope="module")
 def images(records: list[dict[str, Any]]) -> list[Image.Image]:
-    return [_image(i) for i in range(len(records))]
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory, records: list[dict[str, Any]]) -> Path:
-    texts = [c["text"] for rec in records for m in rec["messages"] for c in m["content"] if c.get("type") == "text"]
-    return build_tiny(texts, TinySpec(), tmp_path_factory.mktemp("tiny"))
+    return [stand_in_page(i) for i in range(len(records))]
 
 
 def _fresh(tiny: Path) -> tuple[Any, Any]:

@@ -2,78 +2,21 @@
 
 from __future__ import annotations
 
-import random
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
-from PIL import Image, ImageDraw
 
-from tasks.config import BuildParams
-from tasks.dataset.records import label_text
-from tasks.synthesis.values import GENERATORS
 from tasks.training.model_source import (
     IGNORE_INDEX,
     ModelSourceError,
-    TinySpec,
-    build_tiny,
     collate,
     encode_example,
     load,
 )
-
-PIXELS = {"min_pixels": 56 * 56, "max_pixels": 224 * 320}  # ~ a 224 x 320 page: 16 x 22 patches
-
-
-
-def _records() -> list[dict[str, Any]]:
-    """Records made the way the build stage makes them (never the workspace's data/: tests must not
-    depend on what `make run` left there)."""
-    r, types, instruction = random.Random(0), sorted(GENERATORS), BuildParams().instruction
-    recs = []
-    for i in range(300):
-        label = GENERATORS[types[i % len(types)]](r, (3, 8)).model_dump(mode="json")
-        recs.append({"id": f"gen-{i}", "image": None, "messages": [
-            {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": instruction}]},
-            {"role": "assistant", "content": [{"type": "text", "text": label_text(label)}]}]})
-    return recs
-
-
-def _texts(recs: list[dict[str, Any]]) -> list[str]:
-    return [c["text"] for rec in recs for m in rec["messages"] for c in m["content"] if c.get("type") == "text"]
-
-
-def _image(rec: dict[str, Any], i: int) -> Image.Image:
-    page = Image.new("RGB", (224, 320), "white")  # a stand-in page: ruled boxes differing per record
-    d = ImageDraw.Draw(page)
-    for k in range(6):
-        d.rectangle((10 + 3 * i, 20 + 45 * k, 200, 55 + 45 * k), outline="black", width=2)
-    return page
-
-
-def _answer(rec: dict[str, Any]) -> str:
-    return rec["messages"][-1]["content"][0]["text"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _offline() -> Iterator[None]:
-    """Nothing here may reach the network, ever (and the variable does not leak to other modules)."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("HF_HUB_OFFLINE", "1")
-        yield
-
-
-@pytest.fixture(scope="module")
-def records() -> list[dict[str, Any]]:
-    return _records()
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory, records: list[dict[str, Any]]) -> Path:
-    return build_tiny(_texts(records), TinySpec(), tmp_path_factory.mktemp("tiny"))
+from tests.training.tiny_data import PIXELS, answer, stand_in_page
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +47,7 @@ def test_tiny_is_the_real_architecture(tiny: Path, loaded: tuple[Any, Any]) -> N
 def test_tokenizer_round_trips_and_special_tokens(loaded: tuple[Any, Any], records: list[dict[str, Any]]) -> None:
     _, processor = loaded
     tok = processor.tokenizer
-    for text in ["진료비 계산서·영수증 홍길동 870622-2687070 ₩1,234,500", _answer(records[0]),
+    for text in ["진료비 계산서·영수증 홍길동 870622-2687070 ₩1,234,500", answer(records[0]),
                  '{"a":[1,2.5,null],"비고":"🙂 ㄱ"}']:  # unseen characters still encode: byte-level
         assert tok.decode(tok(text, add_special_tokens=False)["input_ids"]) == text
     for special in ("<|im_start|>", "<|im_end|>", "<|endoftext|>", "<|vision_start|>", "<|vision_end|>",
@@ -122,7 +65,7 @@ def test_chat_template_expands_the_image(loaded: tuple[Any, Any], records: list[
     assert prompt.startswith("<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n"
                              "<|vision_start|><|image_pad|><|vision_end|>")
     assert prompt.endswith("<|im_end|>\n<|im_start|>assistant\n")
-    batch = processor([prompt, prompt], [_image(records[0], 0), _image(records[1], 1).resize((300, 200))])
+    batch = processor([prompt, prompt], [stand_in_page(0), stand_in_page(1).resize((300, 200))])
     grid = batch["image_grid_thw"]
     assert grid.shape == (2, 3) and grid[0].tolist() == [1, 22, 16]  # 320 x 224 / 14 per side
     image_id = processor.tokenizer.convert_tokens_to_ids("<|image_pad|>")
@@ -131,25 +74,25 @@ def test_chat_template_expands_the_image(loaded: tuple[Any, Any], records: list[
     assert batch["pixel_values"].shape == (int(grid.prod(dim=1).sum()), 3 * 2 * 14 * 14)
 
 
-def test_encode_masks_all_but_the_answer(loaded: tuple[Any, Any], records: list[dict[str, Any]]) -> None:
+def test_encode_masks_all_but_theanswer(loaded: tuple[Any, Any], records: list[dict[str, Any]]) -> None:
     _, processor = loaded
-    ex = encode_example(processor, records[0], _image(records[0], 0))
+    ex = encode_example(processor, records[0], stand_in_page(0))
     labels = ex["labels"]
     assert labels.shape == ex["input_ids"].shape == ex["attention_mask"].shape
     kept = labels != IGNORE_INDEX
     assert torch.equal(labels[kept], ex["input_ids"][kept])
-    assert processor.tokenizer.decode(labels[kept]) == _answer(records[0]) + "<|im_end|>"
+    assert processor.tokenizer.decode(labels[kept]) == answer(records[0]) + "<|im_end|>"
     # The answer is one contiguous run at the end (only the turn's closing newline follows).
     idx = kept.nonzero().flatten()
     assert idx[-1] - idx[0] + 1 == len(idx) and idx[-1] == len(labels) - 2
     with pytest.raises(ValueError, match="image"):
-        encode_example(processor, records[0], _image(records[0], 0), max_length=50)
+        encode_example(processor, records[0], stand_in_page(0), max_length=50)
 
 
 def test_tiny_trains_and_generates(loaded: tuple[Any, Any], records: list[dict[str, Any]]) -> None:
     model, processor = loaded
     torch.manual_seed(0)
-    batch = collate([encode_example(processor, rec, _image(rec, i)) for i, rec in enumerate(records[:2])],
+    batch = collate([encode_example(processor, rec, stand_in_page(i)) for i, rec in enumerate(records[:2])],
                     processor.pad_id)
     lengths = batch["attention_mask"].sum(dim=1)
     assert batch["input_ids"].shape[1] == int(lengths.max())
@@ -169,7 +112,7 @@ def test_tiny_trains_and_generates(loaded: tuple[Any, Any], records: list[dict[s
     assert losses[-1] < 0.6 * losses[0]
     model.eval()
     prompt = processor.apply_chat_template(records[0]["messages"][:-1], add_generation_prompt=True)
-    inputs = processor([prompt], [_image(records[0], 0)])
+    inputs = processor([prompt], [stand_in_page(0)])
     with torch.no_grad():
         out = model.generate(**inputs, max_new_tokens=4, do_sample=False)
     assert out.shape[0] == 1 and inputs["input_ids"].shape[1] < out.shape[1] <= inputs["input_ids"].shape[1] + 4

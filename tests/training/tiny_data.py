@@ -1,0 +1,46 @@
+"""Test helpers for the training tests: records made the way the build stage makes them, and
+stand-in pages."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from PIL import Image, ImageDraw
+
+from tasks.config import BuildParams
+from tasks.dataset.records import label_text
+from tasks.synthesis.values import GENERATORS
+
+PIXELS = {"min_pixels": 56 * 56, "max_pixels": 224 * 320}  # ~ a 224 x 320 page: 16 x 22 patches
+
+
+def make_records(n: int = 300) -> list[dict[str, Any]]:
+    """Conversation records as the build stage writes them (never the workspace's data/: tests must
+    not depend on what `make run` left there)."""
+    r, types, instruction = random.Random(0), sorted(GENERATORS), BuildParams().instruction
+    recs = []
+    for i in range(n):
+        label = GENERATORS[types[i % len(types)]](r, (3, 8)).model_dump(mode="json")
+        recs.append({"id": f"gen-{i}", "image": None, "messages": [
+            {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": instruction}]},
+            {"role": "assistant", "content": [{"type": "text", "text": label_text(label)}]}]})
+    return recs
+
+
+def record_texts(recs: list[dict[str, Any]]) -> list[str]:
+    return [c["text"] for rec in recs for m in rec["messages"] for c in m["content"] if c.get("type") == "text"]
+
+
+def stand_in_page(i: int) -> Image.Image:
+    """A small page of ruled boxes that differs per record."""
+    page = Image.new("RGB", (224, 320), "white")
+    d = ImageDraw.Draw(page)
+    for k in range(6):
+        d.rectangle((10 + 3 * (i % 50), 20 + 45 * k, 200, 55 + 45 * k), outline="black", width=2)
+    return page
+
+
+def answer(rec: dict[str, Any]) -> str:
+    """The assistant's text of a record: the label as JSON."""
+    return rec["messages"][-1]["content"][0]["text"]
