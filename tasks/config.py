@@ -231,14 +231,16 @@ class FreezeParams(_Section):
 
 class TrainParams(_Section):
     model: str = Field("tiny", description='"tiny" (embedded default), a local checkpoint folder, or a hub id')
-    method: Literal["lora", "qlora", "full", "freeze"] = "lora"
+    # "full" for the tiny default: it starts from random weights, so there is nothing for an
+    # adapter to preserve. With a real checkpoint use "lora" (or "qlora" on CUDA).
+    method: Literal["lora", "qlora", "full", "freeze"] = "full"
     lora: LoraParams = LoraParams()
     freeze: FreezeParams = FreezeParams()
     seed: int = Field(0, ge=0)
     learning_rate: float = Field(1e-3, gt=0)
     weight_decay: float = Field(0.0, ge=0)
-    warmup_steps: int = Field(0, ge=0)
-    max_steps: int = Field(60, gt=0)
+    warmup_steps: int = Field(20, ge=0)
+    max_steps: int = Field(300, gt=0)
     batch_size: int = Field(2, gt=0)
     grad_accum: int = Field(1, gt=0)
     max_grad_norm: float = Field(1.0, gt=0)
@@ -247,7 +249,41 @@ class TrainParams(_Section):
     gradient_checkpointing: bool = False
     min_pixels: int = Field(56 * 56, gt=0)
     max_pixels: int = Field(224 * 320, gt=0)
-    checkpoint_every: int = Field(20, gt=0)
+    checkpoint_every: int = Field(50, gt=0)
+    keep_checkpoints: int = Field(2, gt=0, description="newest checkpoints kept; older ones are deleted")
+    eval_every: int = Field(50, gt=0, description="optimizer steps between validation-loss evaluations")
+    early_stopping_patience: int = Field(
+        2, ge=0, description="evaluations without improvement before stopping; 0 never stops early")
+    early_stopping_min_delta: float = Field(0.0, ge=0)
+    # Online augmentation from the degradation step table: only steps that keep every value
+    # legible and in frame (the label must stay true), drawn anew per sample and epoch.
+    augment: tuple[StepParams, ...] = (
+        StepParams(name="rotate", p=0.3, args={"max_degrees": 1.0}),
+        StepParams(name="gaussian_blur", p=0.2, args={"sigma": (0.2, 0.6)}),
+        StepParams(name="noise", p=0.2, args={"std": (0.005, 0.02)}),
+        StepParams(name="jpeg", p=0.3, args={"quality": (70, 95)}),
+    )
+    tokenizer_texts: int = Field(
+        3000, ge=0, description='"tiny" only: generated labels added to the dataset text the tokenizer learns from')
+
+    @model_validator(mode="after")
+    def _pixels(self) -> TrainParams:
+        if self.min_pixels > self.max_pixels:
+            raise ValueError(f"min_pixels {self.min_pixels} exceeds max_pixels {self.max_pixels}")
+        return self
+
+
+class TrackingParams(_Section):
+    """MLflow: where runs and models go. The embedded default is a SQLite store beside the project
+    (the model registry needs a database); set ``uri`` to an ``http://`` mlflow server in production.
+    $MLFLOW_TRACKING_URI, when set, wins over ``uri`` (MLflow's own convention)."""
+
+    uri: str = "sqlite:///mlflow/mlflow.db"
+    artifact_root: str = Field("mlflow/artifacts", description="new experiments' artifact location (local stores)")
+    experiment: str = "claimvlm"
+    registered_model: str = "claimvlm-reader"
+    embed_base_max_mb: int = Field(
+        2048, ge=0, description="a LoRA run's MLflow model carries its base weights up to this size, else a reference")
 
 
 class Params(_Section):
@@ -259,6 +295,7 @@ class Params(_Section):
     qc: QcParams = QcParams()
     build: BuildParams = BuildParams()
     train: TrainParams = TrainParams()
+    tracking: TrackingParams = TrackingParams()
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:

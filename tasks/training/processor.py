@@ -54,6 +54,13 @@ class Processor:
         return int(self.image_processor.merge_size)
 
     @property
+    def max_pixels(self) -> int:
+        """The pixel budget a page is resized to at most (``size.longest_edge`` in transformers 5)."""
+        size = self.image_processor.size
+        value = getattr(size, "max_pixels", None) or getattr(size, "longest_edge", None)
+        return int(value if value is not None else self.image_processor.max_pixels)
+
+    @property
     def pad_id(self) -> int:
         pid = self.tokenizer.pad_token_id
         return int(pid if pid is not None else self.tokenizer.convert_tokens_to_ids("<|endoftext|>"))

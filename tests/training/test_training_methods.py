@@ -153,7 +153,7 @@ def test_progressive_unfreezing(tiny: Path, records: list[dict[str, Any]], image
 def test_loss_goes_down_lora(tiny: Path, records: list[dict[str, Any]], images: list[Image.Image]) -> None:
     model, processor = _fresh(tiny)
     # batch 1 x accumulation 2: the same examples per step as batch 2
-    params = TrainParams(method="lora", max_steps=30, batch_size=1, grad_accum=2, learning_rate=1e-3)
+    params = TrainParams(method="lora", max_steps=30, batch_size=1, grad_accum=2, learning_rate=1e-3, warmup_steps=0)
     model = apply_method(model, params)
     start = time.perf_counter()
     logs = train_steps(model, processor, records[:2], images[:2], params)

@@ -1,0 +1,205 @@
+"""The training data path: the build stage's WebDataset shards -> batches of model input.
+
+Batches come from one aspect-ratio bucket at a time (pages of one shape pad least), in an order
+that is a pure function of ``(seed, epoch)``. A run's data position is therefore one integer,
+the number of micro-batches consumed, and a resumed run sees exactly the samples an uninterrupted
+run would, in the same order, with the same augmentations (drawn per sample from
+``(seed, epoch, sample id)``, never from a global RNG).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image
+
+from tasks.config import StepParams
+from tasks.dataset.shards import sha256_file
+from tasks.synthesis.degrade import Page, build_step
+from tasks.training.model_source import collate, encode_example
+
+SPLITS = ("train", "val", "test")
+_IMAGE_EXTS = ("png", "jpg", "jpeg")
+
+
+class DataError(ValueError):
+    """The dataset folder is not what the build stage writes (or was changed since)."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """One document: its build record, its page (encoded bytes, or an image already decoded), its bucket."""
+
+    key: str
+    record: dict[str, Any]
+    image: bytes | Image.Image
+    bucket: str = "all"
+
+    def page(self) -> Image.Image:
+        if isinstance(self.image, Image.Image):
+            return self.image.convert("RGB")
+        with Image.open(io.BytesIO(self.image)) as img:
+            return img.convert("RGB")
+
+
+def _verified_shards(dataset: Path, split: str) -> list[Path]:
+    """The split's shards, each checked against the sha256 the dataset card recorded."""
+    card_path = dataset / "card.json"
+    if not card_path.is_file():
+        raise DataError(f"{dataset} has no card.json: point at the build stage's output folder")
+    recorded: dict[str, Any] = json.loads(card_path.read_text(encoding="utf-8"))["shards"]
+    shards = sorted(p for p in (dataset / "shards").glob(f"{split}-*.tar"))
+    names = {p.relative_to(dataset).as_posix() for p in shards}
+    expected = {n for n in recorded if Path(n).name.startswith(f"{split}-")}
+    if names != expected:
+        raise DataError(f"{dataset}: {split} shards on disk {sorted(names)} differ from card.json {sorted(expected)}")
+    for path in shards:
+        if sha256_file(path) != recorded[path.relative_to(dataset).as_posix()]["sha256"]:
+            raise DataError(f"{path} does not match the sha256 in card.json: the shard changed after the build "
+                            "(re-run `dvc repro build` or `dvc checkout`)")
+    return shards
+
+
+def read_split(dataset: Path, split: str) -> list[Example]:
+    """All examples of one split, read from its verified shards, in shard order."""
+    import webdataset as wds
+
+    if split not in SPLITS:
+        raise DataError(f"unknown split {split!r}; allowed: {list(SPLITS)}")
+    dataset = Path(dataset)
+    shards = _verified_shards(dataset, split)
+    if not shards:
+        return []
+    out = []
+    pipeline = wds.WebDataset([str(p) for p in shards], shardshuffle=False, empty_check=False)
+    for sample in pipeline:
+        ext = next((e for e in _IMAGE_EXTS if e in sample), None)
+        if ext is None or "json" not in sample:
+            raise DataError(f"sample {sample['__key__']!r} in {sample.get('__url__')} lacks its image or json")
+        record = json.loads(sample["json"])
+        out.append(Example(key=record["id"], record=record, image=sample[ext], bucket=f"{record['bucket']:g}"))
+    return out
+
+
+def epoch_plan(examples: Sequence[Example], batch_size: int, seed: int, epoch: int) -> list[tuple[int, ...]]:
+    """One epoch's batches as example indices: each batch from one bucket, buckets mixed.
+
+    Every example appears exactly once per epoch (a bucket's last batch may be short), so the
+    number of batches per epoch is the same for every epoch.
+    """
+    rng = random.Random(f"{seed}:{epoch}")
+    by_bucket: dict[str, list[int]] = {}
+    for i, ex in enumerate(examples):
+        by_bucket.setdefault(ex.bucket, []).append(i)
+    batches: list[tuple[int, ...]] = []
+    for bucket in sorted(by_bucket):
+        idx = by_bucket[bucket]
+        rng.shuffle(idx)
+        batches += [tuple(idx[i:i + batch_size]) for i in range(0, len(idx), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+@dataclass(frozen=True)
+class Augment:
+    """Label-true online augmentation: each configured step applied with its probability."""
+
+    steps: tuple[StepParams, ...]
+    seed: int
+
+    @cached_property
+    def _built(self) -> list[tuple[float, Any]]:
+        return [(s.p, build_step(s.name, s.args)) for s in self.steps]
+
+    def __call__(self, image: Image.Image, key: str, epoch: int) -> Image.Image:
+        if not self.steps:
+            return image
+        rng = np.random.default_rng([self.seed, epoch, zlib.crc32(key.encode())])
+        page = Page(np.asarray(image), np.zeros((0, 2), np.float32), rng)
+        for p, step in self._built:
+            if rng.random() < p:
+                page = step(page)
+        return Image.fromarray(page.image)
+
+
+def _fit(image: Image.Image, max_pixels: int) -> Image.Image:
+    """Downscale to about max_pixels before augmenting: the image processor would shrink the page
+    to that size anyway, and augmenting 2-megapixel scans costs more than the training step."""
+    w, h = image.size
+    if w * h <= max_pixels:
+        return image
+    scale = (max_pixels / (w * h)) ** 0.5
+    return image.resize((max(28, round(w * scale)), max(28, round(h * scale))), Image.Resampling.LANCZOS)
+
+
+class Batches:
+    """Micro-batches by global index: index ``m`` on rank ``r`` of ``world`` reads stream entry
+    ``m·world + r``, where the stream is epoch 0's plan, then epoch 1's, and so on."""
+
+    def __init__(self, examples: Sequence[Example], processor: Any, *, batch_size: int, seed: int,
+                 augment: Sequence[StepParams] = (), overfit: bool = False) -> None:
+        if not examples:
+            raise DataError("no training examples")
+        self.examples, self.processor, self.batch_size, self.seed = list(examples), processor, batch_size, seed
+        self.augment = Augment(tuple(augment), seed)
+        self.overfit = overfit
+        self.per_epoch = len(epoch_plan(self.examples, batch_size, seed, 0))
+        self._plans: dict[int, list[tuple[int, ...]]] = {}
+        # Pages downscaled once and kept: ~0.2 MB each at the default max_pixels. Past a few
+        # thousand documents they are decoded per use instead, to bound memory.
+        self._pages: dict[str, Image.Image] | None = {} if len(self.examples) <= 4096 else None
+        self._fixed: list[tuple[list[str], dict[str, torch.Tensor]]] | None = None
+
+    def locate(self, micro: int, rank: int = 0, world: int = 1) -> tuple[int, tuple[int, ...]]:
+        """(epoch, example indices) of one rank's micro-batch."""
+        if self.overfit:  # the first batch, forever, without augmentation
+            return 0, epoch_plan(self.examples, self.batch_size, self.seed, 0)[0]
+        entry = micro * world + rank
+        epoch, i = divmod(entry, self.per_epoch)
+        if epoch not in self._plans:
+            self._plans = {epoch: epoch_plan(self.examples, self.batch_size, self.seed, epoch)}
+        return epoch, self._plans[epoch][i]
+
+    def _page(self, ex: Example) -> Image.Image:
+        if self._pages is None:
+            return _fit(ex.page(), self.processor.max_pixels)
+        if ex.key not in self._pages:
+            self._pages[ex.key] = _fit(ex.page(), self.processor.max_pixels)
+        return self._pages[ex.key]
+
+    def get(self, micro: int, rank: int = 0, world: int = 1) -> tuple[list[str], dict[str, torch.Tensor]]:
+        """The sample ids and the collated tensors of one micro-batch."""
+        epoch, idx = self.locate(micro, rank, world)
+        exs = [self.examples[i] for i in idx]
+        encoded = []
+        for ex in exs:
+            page = self._page(ex) if self.overfit else self.augment(self._page(ex), ex.key, epoch)
+            encoded.append(encode_example(self.processor, ex.record, page))
+        return [ex.key for ex in exs], collate(encoded, self.processor.pad_id)
+
+    def fixed(self) -> list[tuple[list[str], dict[str, torch.Tensor]]]:
+        """Every example once, in order, unaugmented, encoded once: for validation loss."""
+        if self._fixed is None:
+            self._fixed = []
+            for i in range(0, len(self.examples), self.batch_size):
+                exs = self.examples[i:i + self.batch_size]
+                enc = [encode_example(self.processor, ex.record, self._page(ex)) for ex in exs]
+                self._fixed.append(([ex.key for ex in exs], collate(enc, self.processor.pad_id)))
+        return self._fixed
+
+
+def examples_from(records: Sequence[dict[str, Any]], images: Sequence[Any]) -> list[Example]:
+    """In-memory records and page images (tests, notebooks) as examples of one bucket."""
+    if len(records) != len(images):
+        raise DataError(f"{len(records)} records but {len(images)} images")
+    return [Example(key=str(r.get("id", i)), record=r, image=img) for i, (r, img) in enumerate(zip(records, images))]
