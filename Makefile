@@ -25,7 +25,8 @@ $(KEY_FILE):
 
 test: setup
 	infra/system-deps.sh --require fonts,ocr
-	pytest -n 2
+	# One thread per worker: two workers on two cores, each running torch and Tesseract.
+	OMP_NUM_THREADS=1 pytest -n 2
 
 setup: $(VENV)/.installed
 

@@ -273,6 +273,49 @@ class TrainParams(_Section):
         return self
 
 
+class SearchDim(_Section):
+    """One hyperparameter's range: ``low``..``high`` (``log`` scale for rates), or ``choices``."""
+
+    low: float | None = None
+    high: float | None = None
+    log: bool = False
+    choices: tuple[Any, ...] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> SearchDim:
+        if (self.choices is None) == (self.low is None or self.high is None):
+            raise ValueError("give either choices or both low and high")
+        if self.low is not None and self.high is not None and not self.low < self.high:
+            raise ValueError(f"low {self.low} must be below high {self.high}")
+        if self.log and self.low is not None and self.low <= 0:
+            raise ValueError("a log-scale range needs low > 0")
+        return self
+
+
+class SweepParams(_Section):
+    """``claimvlm sweep``: an Optuna search over ``train`` keys (dotted, as in -S), each trial a
+    short run scored by validation loss and logged to MLflow; the best is written to params.yaml."""
+
+    trials: int = Field(6, gt=0)
+    max_steps: int = Field(40, gt=0, description="train.max_steps of each trial")
+    seed: int = Field(0, ge=0)
+    space: dict[str, SearchDim] = Field(default_factory=lambda: {
+        "learning_rate": SearchDim(low=1e-4, high=3e-3, log=True),
+        "warmup_steps": SearchDim(choices=(0, 10, 20)),
+    })
+
+    @field_validator("space")
+    @classmethod
+    def _train_keys(cls, v: dict[str, SearchDim]) -> dict[str, SearchDim]:
+        for key, dim in v.items():
+            sample = dim.choices[0] if dim.choices is not None else dim.low
+            try:
+                TrainParams.model_validate(apply_overrides({}, [f"{key}={sample}"]))
+            except (ValidationError, ConfigError) as err:
+                raise ValueError(f"sweep.space key {key!r} is not a usable train parameter: {err}") from None
+        return v
+
+
 class TrackingParams(_Section):
     """MLflow: where runs and models go. The embedded default is a SQLite store beside the project
     (the model registry needs a database); set ``uri`` to an ``http://`` mlflow server in production.
@@ -295,6 +338,7 @@ class Params(_Section):
     qc: QcParams = QcParams()
     build: BuildParams = BuildParams()
     train: TrainParams = TrainParams()
+    sweep: SweepParams = Field(default_factory=SweepParams)  # built on use: its check needs apply_overrides
     tracking: TrackingParams = TrackingParams()
 
 

@@ -47,6 +47,8 @@ def copy_project(dest: Path, num_docs: int = 6) -> Path:
         if (ROOT / rel).is_file():
             (dest / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / rel, dest / rel)
-    set_params(dest, synth={"num_docs": num_docs, "workers": 1})
+    set_params(dest, synth={"num_docs": num_docs, "workers": 1},
+               train={"max_steps": 3, "checkpoint_every": 2, "eval_every": 2, "tokenizer_texts": 50,
+                      "max_pixels": 112 * 160})
     run(["git", "init", "-q"], dest)
     return dest

@@ -36,9 +36,16 @@ def step_dir(root: Path, step: int) -> Path:
 
 
 def owned_state(model: nn.Module, optimizer: Any) -> dict[str, torch.Tensor]:
-    """The parameters the optimizer updates, by name (frozen base weights never change: not saved)."""
+    """The parameters the optimizer updates, by name, whole (frozen base weights never change: not
+    saved). Under FSDP a parameter is a shard (DTensor): gathering it is collective, so every
+    process must call this."""
     owned = {id(p) for group in optimizer.param_groups for p in group["params"]}
-    return {name: p.detach().cpu().clone() for name, p in model.named_parameters() if id(p) in owned}
+    out = {}
+    for name, p in model.named_parameters():
+        if id(p) in owned:
+            whole = p.full_tensor() if hasattr(p, "full_tensor") else p
+            out[name] = whole.detach().cpu().clone()
+    return out
 
 
 def restore_weights(model: nn.Module, weights: dict[str, torch.Tensor]) -> None:
@@ -52,7 +59,12 @@ def restore_weights(model: nn.Module, weights: dict[str, torch.Tensor]) -> None:
             if params[name].shape != value.shape:
                 raise CheckpointError(f"checkpoint weight {name} has shape {tuple(value.shape)}, the model "
                                       f"{tuple(params[name].shape)}: another model or lora.r?")
-            params[name].copy_(value)
+            target = params[name]
+            if hasattr(target, "device_mesh"):  # an FSDP shard: keep this process's part
+                from torch.distributed.tensor import distribute_tensor
+
+                value = distribute_tensor(value.to(target.device), target.device_mesh, target.placements)
+            target.copy_(value)
 
 
 def _rng_state() -> dict[str, Any]:
@@ -92,10 +104,13 @@ def save(root: Path, step: int, *, accelerator: Any, model: nn.Module, optimizer
         shutil.rmtree(tmp, ignore_errors=True)  # left by a run killed while saving
         tmp.mkdir(parents=True)
     accelerator.wait_for_everyone()
-    torch.save(_rng_state(), tmp / f"rng-{accelerator.process_index}.pt")
+    rank = accelerator.process_index
+    weights = owned_state(accelerator.unwrap_model(model), optimizer)  # collective under FSDP
+    torch.save(_rng_state(), tmp / f"rng-{rank}.pt")
+    # Per process: identical copies under DDP, this process's shard of the moments under FSDP.
+    torch.save(optimizer.state_dict(), tmp / f"optimizer-{rank}.pt")
     if main:
-        torch.save(owned_state(accelerator.unwrap_model(model), optimizer), tmp / "weights.pt")
-        torch.save(optimizer.state_dict(), tmp / "optimizer.pt")
+        torch.save(weights, tmp / "weights.pt")
         torch.save(scheduler.state_dict(), tmp / "scheduler.pt")
         (tmp / STATE).write_text(json.dumps({"step": step, **state}), encoding="utf-8")
     accelerator.wait_for_everyone()
@@ -126,29 +141,30 @@ def load(path: Path, *, accelerator: Any, model: nn.Module, optimizer: Any, sche
     path = Path(path)
     if not (path / STATE).is_file():
         raise CheckpointError(f"{path} is not a complete checkpoint (no {STATE})")
+    rank = accelerator.process_index
+    for name in (f"rng-{rank}.pt", f"optimizer-{rank}.pt"):
+        if not (path / name).is_file():
+            raise CheckpointError(f"{path} has no {name}: it was written by a run with fewer processes")
     restore_weights(accelerator.unwrap_model(model), torch.load(path / "weights.pt", weights_only=True))
     try:
-        optimizer.load_state_dict(torch.load(path / "optimizer.pt", weights_only=True))
+        optimizer.load_state_dict(torch.load(path / f"optimizer-{rank}.pt", weights_only=False))
     except ValueError as err:  # parameter groups differ in size
         raise CheckpointError(f"{path}: the optimizer state does not fit this run ({err}); "
                               "resume with the configuration the run started with") from err
     scheduler.load_state_dict(torch.load(path / "scheduler.pt", weights_only=False))
-    rng = path / f"rng-{accelerator.process_index}.pt"
-    if not rng.is_file():
-        raise CheckpointError(f"{path} has no RNG state for rank {accelerator.process_index}: "
-                              "it was written by a run with fewer processes")
-    _set_rng_state(torch.load(rng, weights_only=False))
+    _set_rng_state(torch.load(path / f"rng-{rank}.pt", weights_only=False))
     return json.loads((path / STATE).read_text(encoding="utf-8"))
 
 
 def save_best(root: Path, model: nn.Module, optimizer: Any, *, accelerator: Any, meta: dict[str, Any]) -> None:
     """The weights of the best validation loss so far (early stopping returns to them)."""
+    weights = owned_state(accelerator.unwrap_model(model), optimizer)  # collective under FSDP
     if not accelerator.is_main_process:
         return
     root = Path(root)
     tmp = root / f".tmp-{BEST}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    torch.save(owned_state(accelerator.unwrap_model(model), optimizer), tmp / "weights.pt")
+    torch.save(weights, tmp / "weights.pt")
     (tmp / STATE).write_text(json.dumps(meta), encoding="utf-8")
     _atomic_dir(tmp, root / BEST)

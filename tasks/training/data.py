@@ -70,6 +70,10 @@ def _verified_shards(dataset: Path, split: str) -> list[Path]:
     return shards
 
 
+def _every_shard(urls: Any) -> Any:
+    return urls
+
+
 def read_split(dataset: Path, split: str) -> list[Example]:
     """All examples of one split, read from its verified shards, in shard order."""
     import webdataset as wds
@@ -81,7 +85,10 @@ def read_split(dataset: Path, split: str) -> list[Example]:
     if not shards:
         return []
     out = []
-    pipeline = wds.WebDataset([str(p) for p in shards], shardshuffle=False, empty_check=False)
+    # Every process reads every shard: the split between processes happens per batch (Batches),
+    # which is what keeps a resumed or re-launched run's order independent of shard boundaries.
+    pipeline = wds.WebDataset([str(p) for p in shards], shardshuffle=False, empty_check=False,
+                              nodesplitter=_every_shard)
     for sample in pipeline:
         ext = next((e for e in _IMAGE_EXTS if e in sample), None)
         if ext is None or "json" not in sample:
@@ -159,6 +166,7 @@ class Batches:
         # thousand documents they are decoded per use instead, to bound memory.
         self._pages: dict[str, Image.Image] | None = {} if len(self.examples) <= 4096 else None
         self._fixed: list[tuple[list[str], dict[str, torch.Tensor]]] | None = None
+        self._one: tuple[list[str], dict[str, torch.Tensor]] | None = None
 
     def locate(self, micro: int, rank: int = 0, world: int = 1) -> tuple[int, tuple[int, ...]]:
         """(epoch, example indices) of one rank's micro-batch."""
@@ -179,13 +187,18 @@ class Batches:
 
     def get(self, micro: int, rank: int = 0, world: int = 1) -> tuple[list[str], dict[str, torch.Tensor]]:
         """The sample ids and the collated tensors of one micro-batch."""
+        if self.overfit and self._one is not None:
+            return self._one
         epoch, idx = self.locate(micro, rank, world)
         exs = [self.examples[i] for i in idx]
         encoded = []
         for ex in exs:
             page = self._page(ex) if self.overfit else self.augment(self._page(ex), ex.key, epoch)
             encoded.append(encode_example(self.processor, ex.record, page))
-        return [ex.key for ex in exs], collate(encoded, self.processor.pad_id)
+        batch = [ex.key for ex in exs], collate(encoded, self.processor.pad_id)
+        if self.overfit:
+            self._one = batch  # the one batch, encoded once
+        return batch
 
     def fixed(self) -> list[tuple[list[str], dict[str, torch.Tensor]]]:
         """Every example once, in order, unaugmented, encoded once: for validation loss."""

@@ -63,6 +63,7 @@ class Outcome:
     resumed_at: int = 0  # the checkpoint step this run continued from (0: a fresh start)
     world_size: int = 1
     history: list[dict[str, float]] = field(default_factory=list)  # validation evaluations
+    rank_checksums: list[str] = field(default_factory=list)  # one per process: equal when in sync
 
 
 _DIVERGED_HINT = ("try a lower train.learning_rate, gradient clipping (train.max_grad_norm, e.g. 1.0), "
@@ -148,7 +149,7 @@ class _Sigterm:
     def _on(self, *_: Any) -> None:
         self.hit = True
 
-    def __exit__(self, *_: Any) -> None:
+    def __exit__(self, *_: object) -> None:
         if self._old is not None:
             signal.signal(signal.SIGTERM, self._old)
 
@@ -173,7 +174,9 @@ def run_training(model: nn.Module, processor: Any, batches: Batches, params: Tra
     optimizer = _optimizer(model, params)
     scheduler = get_linear_schedule_with_warmup(optimizer, params.warmup_steps, params.max_steps)
     model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
-    trainable = [p for group in optimizer.param_groups for p in group["params"]]
+    # In the model's own order: accelerate's FSDP clipping compares this list with the model's.
+    owned = {id(p) for group in optimizer.param_groups for p in group["params"]}
+    trainable = [p for p in model.parameters() if id(p) in owned]
     out = Outcome(logs=[], world_size=accelerator.num_processes)
     bad_evals, best_weights = 0, None
     found = checkpoint.latest(checkpoint_dir) if (resume and checkpoint_dir is not None) else None
@@ -205,8 +208,9 @@ def run_training(model: nn.Module, processor: Any, batches: Batches, params: Tra
                 out.history.append({"step": step, "val_loss": loss})
                 if out.best_val_loss is None or loss < out.best_val_loss - params.early_stopping_min_delta:
                     out.best_step, out.best_val_loss, bad_evals = step, loss, 0
-                    best_weights = checkpoint.owned_state(accelerator.unwrap_model(model), optimizer)
-                    if checkpoint_dir is not None:
+                    if checkpoint_dir is None:  # kept in memory; else on disk (save_best)
+                        best_weights = checkpoint.owned_state(accelerator.unwrap_model(model), optimizer)
+                    else:
                         checkpoint.save_best(checkpoint_dir, model, optimizer, accelerator=accelerator,
                                              meta={"step": step, "val_loss": loss})
                 else:
@@ -219,13 +223,32 @@ def run_training(model: nn.Module, processor: Any, batches: Batches, params: Tra
                 save(step)
             if sigterm.hit:
                 raise Preempted(f"SIGTERM: stopped after step {step}, checkpoint written; continue with --resume")
+    accelerator.wait_for_everyone()  # the main process's best/ is complete before anyone reads it
     if out.best_step is not None and (not out.logs or out.best_step != out.logs[-1].step):
-        if best_weights is None and checkpoint_dir is not None:  # a resumed run: the best is on disk
+        if best_weights is None and checkpoint_dir is not None:
             best_weights = torch.load(Path(checkpoint_dir) / checkpoint.BEST / "weights.pt", weights_only=True)
         if best_weights is not None:
             checkpoint.restore_weights(accelerator.unwrap_model(model), best_weights)
-    accelerator.wait_for_everyone()
+    out.rank_checksums = _rank_checksums(model, optimizer, accelerator)
     return out
+
+
+def _rank_checksums(model: nn.Module, optimizer: Any, accelerator: Any) -> list[str]:
+    """Every process's digest of the trained weights; processes that drifted apart are a bug
+    (a missed gradient all-reduce), never something to save silently."""
+    import hashlib
+
+    from accelerate.utils import gather_object
+
+    digest = hashlib.sha256()
+    for name, value in sorted(checkpoint.owned_state(accelerator.unwrap_model(model), optimizer).items()):
+        digest.update(name.encode())
+        digest.update(value.float().numpy().tobytes())
+    sums = gather_object([digest.hexdigest()]) if accelerator.num_processes > 1 else [digest.hexdigest()]
+    if len(set(sums)) > 1:
+        raise RuntimeError(f"the {len(sums)} processes ended with different weights ({sums}): gradients were "
+                           "not synchronised; check the accelerate/torchrun launch")
+    return list(sums)
 
 
 def _step(model: nn.Module, batches: Batches, params: TrainParams, accelerator: Any, optimizer: Any,

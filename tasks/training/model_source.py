@@ -127,7 +127,7 @@ def _offline() -> bool:
                for k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
 
 
-def _resolve(source: str) -> str:
+def resolve_source(source: str) -> str:
     """A local folder as is; a hub id to its cached snapshot, or a download when online."""
     if Path(source).expanduser().is_dir():
         return str(Path(source).expanduser())
@@ -151,14 +151,21 @@ def _resolve(source: str) -> str:
         raise ModelSourceError(f"{hint}; cause: {type(err).__name__}: {err}") from err
 
 
-def load(source: str | Path, *, min_pixels: int, max_pixels: int,
-         dtype: torch.dtype = torch.float32) -> tuple[Any, Processor]:
-    """(model, processor) from a local folder (tiny default or a saved real checkpoint) or a hub id."""
+def load(source: str | Path, *, min_pixels: int, max_pixels: int, dtype: torch.dtype = torch.float32,
+         quantization_config: Any = None) -> tuple[Any, Processor]:
+    """(model, processor) from a local folder (tiny default or a saved real checkpoint) or a hub id.
+
+    ``quantization_config`` (QLoRA's 4-bit NF4, from ``methods.quantization_config``) loads the
+    weights quantised onto this process's GPU."""
     from transformers import AutoModelForImageTextToText
 
-    path = _resolve(str(source))
+    path = resolve_source(str(source))
+    extra: dict[str, Any] = {}
+    if quantization_config is not None:
+        extra = {"quantization_config": quantization_config,
+                 "device_map": {"": int(os.environ.get("LOCAL_RANK", "0"))}}
     try:
-        model = AutoModelForImageTextToText.from_pretrained(path, dtype=dtype, local_files_only=True)
+        model = AutoModelForImageTextToText.from_pretrained(path, dtype=dtype, local_files_only=True, **extra)
         processor = Processor.from_pretrained(path, min_pixels=min_pixels, max_pixels=max_pixels,
                                               local_files_only=True)
     except (OSError, ValueError) as err:

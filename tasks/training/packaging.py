@@ -1,0 +1,224 @@
+"""A trained model as one self-checking folder: written atomically, verified when read back.
+
+Layout of a package (``claimvlm_model.json`` lists every file with its sha256, so a truncated
+copy or a lost file is reported by name instead of loading as a silently different model)::
+
+    adapter/       peft adapter (method lora/qlora)   |  weights/  full model (method full/freeze)
+    base/          the base checkpoint, copied        |
+    base.json      or {"source": "/abs/base/folder"}  |
+    processor/     tokenizer + image processor
+    claimvlm_model.json
+
+Base weights of an adapter package: a base folder of at most ``embed_base_max_mb`` is copied
+in, so the package (and the MLflow model made from it) stands alone on any machine. A larger
+base (a real multi-GB checkpoint) is only referenced by its absolute path: copying gigabytes
+into every run's package and MLflow artifact store would cost far more than the adapter it
+serves, and the reference fails loudly (:class:`PackagingError`) where the base is absent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from tasks.training.model_source import ModelSourceError, load
+from tasks.training.processor import Processor
+
+MANIFEST = "claimvlm_model.json"
+
+
+class PackagingError(RuntimeError):
+    """A model package is missing, incomplete or inconsistent; the message names the file."""
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _files(root: Path) -> list[Path]:
+    """Every file of a package but the manifest."""
+    return sorted(p for p in root.rglob("*") if p.is_file() and p != root / MANIFEST)
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def _is_peft(model: Any) -> bool:
+    from peft import PeftModel
+
+    return isinstance(model, PeftModel)
+
+
+def save_trained(model: Any, processor: Processor, out_dir: Path, *, base_dir: Path,
+                 embed_base_max_mb: int) -> Path:
+    """Write the package to ``out_dir`` (replacing an older one) and return it.
+
+    Everything goes to a sibling temporary folder first and is renamed into place at the end,
+    so an interrupted save leaves the previous package (or none), never half of one.
+    """
+    out_dir, base_dir = Path(out_dir).absolute(), Path(base_dir).absolute()
+    tmp = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        if _is_peft(model):
+            fmt = "adapter"
+            model.save_pretrained(tmp / "adapter")
+            if not (base_dir / "config.json").is_file():
+                raise PackagingError(f"base_dir {base_dir} is not a checkpoint folder (no config.json)")
+            if _folder_bytes(base_dir) <= embed_base_max_mb * 2**20:
+                shutil.copytree(base_dir, tmp / "base")
+            else:
+                (tmp / "base.json").write_text(json.dumps({"source": str(base_dir)}, indent=2) + "\n")
+        else:
+            fmt = "full"
+            model.save_pretrained(tmp / "weights")
+        processor.save_pretrained(tmp / "processor")
+        files = {p.relative_to(tmp).as_posix(): _sha256(p) for p in _files(tmp)}
+        manifest = {"format": fmt, "files": files}
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+        if out_dir.exists():
+            os.replace(out_dir, old)  # a directory cannot be renamed over a non-empty one
+        os.replace(tmp, out_dir)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def _manifest(model_dir: Path) -> dict[str, Any]:
+    path = model_dir / MANIFEST
+    if not path.is_file():
+        raise PackagingError(f"{path} is missing: {model_dir} is not a model package written by save_trained")
+    manifest = json.loads(path.read_text())
+    if manifest.get("format") not in {"adapter", "full"} or not isinstance(manifest.get("files"), dict):
+        raise PackagingError(f"{path} is malformed: expected a format (adapter|full) and a files table")
+    return manifest
+
+
+def verify(model_dir: Path) -> dict[str, Any]:
+    """The package's manifest, after checking that every listed file is present and unchanged."""
+    manifest = _manifest(model_dir)
+    for rel, digest in manifest["files"].items():
+        path = model_dir / rel
+        if not path.is_file():
+            raise PackagingError(f"{rel} is missing from the model package {model_dir}")
+        if _sha256(path) != digest:
+            raise PackagingError(f"{rel} in the model package {model_dir} is truncated or changed "
+                                 "(its sha256 differs from the manifest's)")
+    return manifest
+
+
+def _base_dir(model_dir: Path) -> Path:
+    if (model_dir / "base").is_dir():
+        return model_dir / "base"
+    ref = model_dir / "base.json"
+    if not ref.is_file():
+        raise PackagingError(f"adapter package {model_dir} has neither base/ nor base.json")
+    source = Path(json.loads(ref.read_text())["source"])
+    if not source.is_dir():
+        raise PackagingError(f"base.json of {model_dir} references {source}, which does not exist here; "
+                             "copy the base checkpoint there or repackage with a larger embed_base_max_mb")
+    return source
+
+
+def _attach_adapter(base: Any, adapter_dir: Path) -> Any:
+    """Base + adapter, checked tensor by tensor: peft loads non-strictly, so an adapter for another
+    base or other target modules would otherwise leave zero-initialised LoRA weights, i.e. the base."""
+    from peft import PeftModel, get_peft_model_state_dict
+    from safetensors.torch import load_file
+
+    weights = adapter_dir / "adapter_model.safetensors"
+    try:
+        peft_model = PeftModel.from_pretrained(base, str(adapter_dir), is_trainable=False)
+    except Exception as err:  # shape mismatches, bad config: this adapter does not fit this base
+        raise PackagingError(f"adapter {adapter_dir} does not fit its base model: "
+                             f"{type(err).__name__}: {err}") from err
+    saved = load_file(str(weights))
+    loaded = get_peft_model_state_dict(peft_model)
+    if set(saved) != set(loaded):
+        missing, unused = sorted(set(loaded) - set(saved)), sorted(set(saved) - set(loaded))
+        raise PackagingError(f"adapter {weights} does not match its base model: {len(missing)} adapter "
+                             f"weights missing (e.g. {missing[:2]}), {len(unused)} unused "
+                             f"(e.g. {unused[:2]}); was it trained on another base or config?")
+    for key, value in saved.items():
+        if not torch.equal(loaded[key].detach().to("cpu", value.dtype), value):
+            raise PackagingError(f"adapter weight {key} from {weights} did not load into the model")
+    return peft_model.merge_and_unload()
+
+
+def load_trained(model_dir: Path, *, min_pixels: int | None = None, max_pixels: int | None = None,
+                 dtype: torch.dtype = torch.float32) -> tuple[Any, Processor]:
+    """(model in eval mode, processor) from a package; an adapter is merged into its base.
+
+    Pixel bounds default to the ones saved with the processor (those the model trained with).
+    """
+    from transformers import AutoModelForImageTextToText
+
+    model_dir = Path(model_dir)
+    manifest = verify(model_dir)
+    processor = Processor.from_pretrained(model_dir / "processor", min_pixels=min_pixels,
+                                          max_pixels=max_pixels, local_files_only=True)
+    try:
+        if manifest["format"] == "adapter":
+            ip = processor.image_processor  # the base's own processor is loaded and dropped
+            bounds = {"min_pixels": _pixels(ip, "min"), "max_pixels": _pixels(ip, "max")}
+            base, _ = load(_base_dir(model_dir), dtype=dtype, **bounds)
+            model = _attach_adapter(base, model_dir / "adapter")
+        else:
+            model = AutoModelForImageTextToText.from_pretrained(model_dir / "weights", dtype=dtype,
+                                                                local_files_only=True)
+    except (ModelSourceError, OSError, ValueError) as err:
+        raise PackagingError(f"cannot load the model of package {model_dir}: {err}") from err
+    model.eval()
+    return model, processor
+
+
+def _pixels(image_processor: Any, which: str) -> int:
+    """The image processor's min/max pixels (transformers 5 keeps them in ``size``, as edges)."""
+    value = getattr(image_processor, f"{which}_pixels", None)
+    if value is None:
+        size = image_processor.size
+        key = "shortest_edge" if which == "min" else "longest_edge"
+        value = size[key] if isinstance(size, dict) else getattr(size, key)
+    return int(value)
+
+
+def generate_json(model: Any, processor: Processor, images: Sequence[Any], instruction: str, *,
+                  max_new_tokens: int = 512) -> list[str]:
+    """Greedy answers, one per page image, from the same prompt the training records are encoded with
+    (default system turn, a user turn of image + instruction, the assistant header). The model is
+    used as given: put a model fresh from training in eval mode first (dropout)."""
+    messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": instruction}]}]
+    template = processor.apply_chat_template(messages, add_generation_prompt=True)
+    tok = processor.tokenizer
+    device = next(model.parameters()).device
+    dtype = next(p for p in model.parameters() if p.is_floating_point()).dtype
+    answers = []
+    with torch.inference_mode():
+        for image in images:
+            vision = processor.images([image.convert("RGB")])
+            prompt = processor.expand(template, vision["image_grid_thw"].tolist())
+            ids = torch.tensor([tok(prompt, add_special_tokens=False)["input_ids"]], device=device)
+            out = model.generate(
+                input_ids=ids, attention_mask=torch.ones_like(ids),
+                pixel_values=vision["pixel_values"].to(device, dtype),
+                image_grid_thw=vision["image_grid_thw"].to(device),
+                max_new_tokens=max_new_tokens, do_sample=False, num_beams=1,
+                eos_token_id=tok.eos_token_id, pad_token_id=processor.pad_id)
+            answers.append(tok.decode(out[0, ids.shape[1]:], skip_special_tokens=True))
+    return answers

@@ -1,0 +1,187 @@
+"""The train stage end to end on a small built dataset: the CLI, MLflow, kill-and-resume, two processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tasks.config import Params, TrackingParams, TrainParams, load_params
+from tasks.dataset import build
+from tasks.synthesis import generate
+from tasks.training import checkpoint
+from tasks.training.data import Batches, read_split
+from tasks.training.stage import train
+
+CLI = [sys.executable, "-m", "tasks.cli"]
+# Small and fast, but every mechanism on: checkpoints every 2 steps, validation every 3.
+SETTINGS = ["train.max_steps=10", "train.batch_size=2", "train.checkpoint_every=2", "train.eval_every=3",
+            "train.warmup_steps=2", "train.tokenizer_texts=100", "train.min_pixels=3136", "train.max_pixels=25088",
+            "train.early_stopping_patience=0", "train.method=lora", "train.learning_rate=0.002"]
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("train-data")
+    generate.run(Params().synth.model_copy(update={"num_docs": 30, "workers": 1}), root / "synth", progress=False)
+    build(root / "synth", root / "dataset", Params().build, progress=False)
+    return root / "dataset"
+
+
+def _params(tmp: Path) -> tuple[TrainParams, TrackingParams, list[str]]:
+    tracking = [f"tracking.uri=sqlite:///{tmp}/mlflow.db", f"tracking.artifact_root={tmp}/artifacts"]
+    p = load_params(None, [*SETTINGS, *tracking])
+    return p.train, p.tracking, [*SETTINGS, *tracking]
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
+    return {**env, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1", "TQDM_DISABLE": "1"}
+
+
+def _sets(settings: list[str]) -> list[str]:
+    return [x for s in settings for x in ("-S", s)]
+
+
+def _final_logs(out: Path) -> list[dict[str, Any]]:
+    last = checkpoint.latest(out / "checkpoints")
+    assert last is not None
+    return json.loads((last / checkpoint.STATE).read_text())["logs"]
+
+
+@pytest.fixture(scope="module")
+def reference(dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    """One uninterrupted run, in this process."""
+    tmp = tmp_path_factory.mktemp("ref")
+    train_p, tracking, _ = _params(tmp)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("MLFLOW_TRACKING_URI", raising=False)
+        result = train(dataset, tmp / "run", tmp / "reports", train_p, tracking, progress=False)
+    return tmp, result
+
+
+def test_batches_split_between_ranks_and_resume_by_position(dataset: Path) -> None:
+    examples = read_split(dataset, "train")
+
+    class _Proc:  # only what locate() needs
+        max_pixels = 25088
+
+    plan = Batches(examples, _Proc(), batch_size=2, seed=0)
+    one = [plan.locate(m) for m in range(6)]
+    two = [(plan.locate(m, 0, 2), plan.locate(m, 1, 2)) for m in range(3)]
+    assert [x for pair in two for x in pair] == one  # rank r of 2 reads entry 2m + r
+    epoch0 = {i for _e, idx in (plan.locate(m) for m in range(plan.per_epoch)) for i in idx}
+    assert epoch0 == set(range(len(examples)))  # an epoch is every example once
+    assert all(len({examples[i].bucket for i in idx}) == 1 for _e, idx in one)  # one bucket per batch
+
+
+def test_train_stage_logs_to_mlflow(reference: tuple[Path, Any]) -> None:
+    from mlflow.tracking import MlflowClient
+
+    import mlflow
+
+    tmp, result = reference
+    assert result.steps == 10 and result.resumed_at == 0
+    metrics = json.loads((tmp / "reports" / "metrics.json").read_text())
+    assert metrics["steps"] == 10 and metrics["best_val_loss"] is not None
+    assert (tmp / "reports" / "loss.png").stat().st_size > 1000
+    lines = (tmp / "reports" / "steps.csv").read_text().splitlines()
+    assert lines[0].startswith("step,loss,val_loss") and len(lines) == 11
+    client = MlflowClient(f"sqlite:///{tmp}/mlflow.db")
+    run = client.get_run(result.run_id)
+    assert run.info.status == "FINISHED"
+    for tag in ("git.commit", "params.hash", "dataset.dvc_md5"):
+        assert run.data.tags.get(tag)
+    assert run.data.params["train.method"] == "lora" and run.data.params["train.lora.r"] == "8"
+    assert [m.step for m in client.get_metric_history(result.run_id, "loss")] == list(range(1, 11))
+    assert [m.step for m in client.get_metric_history(result.run_id, "val_loss")] == [3, 6, 9, 10]
+    mlflow.set_tracking_uri(f"sqlite:///{tmp}/mlflow.db")
+    reader = mlflow.pyfunc.load_model(result.model_uri)
+    assert reader.unwrap_python_model().model is not None
+
+
+def test_kill_and_resume_matches_an_uninterrupted_run(dataset: Path, reference: tuple[Path, Any],
+                                                      tmp_path: Path) -> None:
+    ref_tmp, _ = reference
+    _, _, settings = _params(tmp_path)
+    cmd = [*CLI, "train", str(dataset), str(tmp_path / "run"), "--reports", str(tmp_path / "reports"), *_sets(settings)]
+    proc = subprocess.Popen(cmd, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 300
+    while checkpoint.latest(tmp_path / "run" / "checkpoints") is None or \
+            checkpoint.latest(tmp_path / "run" / "checkpoints").name < "step-00000004":
+        assert proc.poll() is None, proc.stderr.read().decode()[-3000:] if proc.stderr else ""
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    killed_at = checkpoint.latest(tmp_path / "run" / "checkpoints")
+    assert killed_at is not None and killed_at.name < "step-00000010"  # really mid-run
+    # A save interrupted by the kill: a temporary folder and a folder without its state file.
+    (tmp_path / "run" / "checkpoints" / ".tmp-step-00000012").mkdir()
+    (tmp_path / "run" / "checkpoints" / "step-00000011").mkdir()
+    done = subprocess.run([*cmd, "--resume"], check=False, env=_env(), capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "resumed at" in done.stderr
+    resumed, uninterrupted = _final_logs(tmp_path / "run"), _final_logs(ref_tmp / "run")
+    assert [x["step"] for x in resumed] == [x["step"] for x in uninterrupted] == list(range(1, 11))
+    assert [x["ids"] for x in resumed] == [x["ids"] for x in uninterrupted]
+    assert [x["loss"] for x in resumed] == pytest.approx([x["loss"] for x in uninterrupted], rel=1e-5)
+    evals = [x["val_loss"] for x in resumed if x["val_loss"] is not None]
+    assert evals == pytest.approx([x["val_loss"] for x in uninterrupted if x["val_loss"] is not None], rel=1e-5)
+    assert len(evals) == 4
+
+
+def test_resume_refuses_checkpoints_of_another_configuration(dataset: Path, reference: tuple[Path, Any],
+                                                             tmp_path: Path) -> None:
+    ref_tmp, _ = reference
+    shutil.copytree(ref_tmp / "run", tmp_path / "run")
+    _, _, settings = _params(tmp_path)
+    cmd = [*CLI, "train", str(dataset), str(tmp_path / "run"), "--reports", str(tmp_path / "reports"),
+           *_sets([*settings, "train.learning_rate=0.01"]), "--resume"]
+    done = subprocess.run(cmd, check=False, env=_env(), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1 and "other parameters" in done.stderr
+
+
+def test_two_processes_stay_in_sync(dataset: Path, tmp_path: Path) -> None:
+    _, _, settings = _params(tmp_path)
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m",
+           "tasks.cli", "train", str(dataset), str(tmp_path / "run"), "--reports", str(tmp_path / "reports"),
+           *_sets([*settings, "train.max_steps=4"])]
+    done = subprocess.run(cmd, check=False, env=_env(), capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    metrics = json.loads((tmp_path / "reports" / "metrics.json").read_text())
+    assert metrics["world_size"] == 2
+    sums = metrics["rank_checksums"]
+    assert len(sums) == 2 and sums[0] == sums[1]  # every rank ends with the same weights
+    logs = _final_logs(tmp_path / "run")
+    assert all(x["samples"] == 4 for x in logs)  # 2 ranks x batch 2 per step
+
+
+def test_sanity_tools_through_the_cli(dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from tasks.cli import app
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    base = ["train", str(dataset), str(tmp_path / "run"), "--reports", str(tmp_path / "reports"),
+            *_sets([*SETTINGS, "train.method=full"])]
+    runner = CliRunner()
+    plan = runner.invoke(app, [*base, "--estimate-memory"])
+    assert plan.exit_code == 0, plan.output
+    for part in ("weights", "gradients", "optimizer", "activations", "biggest saving"):
+        assert part in plan.output
+    found = runner.invoke(app, [*base, "--lr-range"])
+    assert found.exit_code == 0, found.output
+    assert "suggested learning_rate" in found.output and (tmp_path / "reports" / "lr_range.png").stat().st_size > 0
+    memorised = runner.invoke(app, [*base, "--overfit-batch", *_sets(["train.max_steps=150", "train.learning_rate=0.003",
+                                                                      "train.warmup_steps=8"])])
+    assert memorised.exit_code == 0 and "memorised" in memorised.output, memorised.output
+    assert not (tmp_path / "run" / "model").exists()  # sanity tools package nothing
