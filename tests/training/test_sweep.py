@@ -10,13 +10,12 @@ from typing import Any
 
 import pytest
 
-from tasks.config import ConfigError, Params, SearchDim, SweepParams, TrackingParams, load_params
-from tasks.dataset import build
-from tasks.synthesis import generate
+from tasks.config import ConfigError, SearchDim, SweepParams, TrackingParams, load_params
 from tasks.training import sweep as sweep_module
 from tasks.training.loop import TrainingDiverged
 from tasks.training.sweep import SweepResult, sweep, write_best
 from tests.conftest import ROOT
+from tests.training.tiny_data import built_dataset
 
 SETTINGS = ["train.batch_size=2", "train.warmup_steps=1", "train.tokenizer_texts=100", "train.min_pixels=3136",
             "train.max_pixels=25088", "train.method=lora", "train.eval_every=50"]
@@ -37,10 +36,7 @@ def one_thread() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("sweep-data")
-    generate.run(Params().synth.model_copy(update={"num_docs": 24, "workers": 1}), root / "synth", progress=False)
-    build(root / "synth", root / "dataset", Params().build, progress=False)
-    return root / "dataset"
+    return built_dataset(tmp_path_factory.mktemp("sweep-data"), 24)
 
 
 def _run(dataset: Path, tmp: Path, out: Path | None = None, **update: Any) -> SweepResult:

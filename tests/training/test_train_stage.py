@@ -14,12 +14,11 @@ from typing import Any
 
 import pytest
 
-from tasks.config import Params, TrackingParams, TrainParams, load_params
-from tasks.dataset import build
-from tasks.synthesis import generate
+from tasks.config import TrackingParams, TrainParams, load_params
 from tasks.training import checkpoint
 from tasks.training.data import Batches, read_split
 from tasks.training.stage import train
+from tests.training.tiny_data import built_dataset
 
 CLI = [sys.executable, "-m", "tasks.cli"]
 # Small and fast, but every mechanism on: checkpoints every 2 steps, validation every 3.
@@ -30,10 +29,7 @@ SETTINGS = ["train.max_steps=10", "train.batch_size=2", "train.checkpoint_every=
 
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("train-data")
-    generate.run(Params().synth.model_copy(update={"num_docs": 30, "workers": 1}), root / "synth", progress=False)
-    build(root / "synth", root / "dataset", Params().build, progress=False)
-    return root / "dataset"
+    return built_dataset(tmp_path_factory.mktemp("train-data"), 30)
 
 
 def _params(tmp: Path) -> tuple[TrainParams, TrackingParams, list[str]]:
@@ -185,3 +181,18 @@ def test_sanity_tools_through_the_cli(dataset: Path, tmp_path: Path, monkeypatch
                                                                       "train.warmup_steps=8"])])
     assert memorised.exit_code == 0 and "memorised" in memorised.output, memorised.output
     assert not (tmp_path / "run" / "model").exists()  # sanity tools package nothing
+
+
+def test_augmentation_is_drawn_per_sample_and_epoch(dataset: Path) -> None:
+    import numpy as np
+
+    from tasks.training.data import Augment
+
+    page = read_split(dataset, "train")[0].page().resize((224, 320))
+    aug = Augment(TrainParams().augment, seed=0)
+    same = [np.asarray(aug(page, "doc-1", epoch)) for epoch in (0, 0)]
+    assert np.array_equal(*same)  # a resumed run redraws exactly what it drew before
+    epochs = [np.asarray(aug(page, "doc-1", epoch)) for epoch in range(8)]
+    assert any(not np.array_equal(epochs[0], e) for e in epochs[1:])  # and varies across epochs
+    assert all(e.shape == np.asarray(page).shape for e in epochs)  # no crop: every value stays in frame
+    assert np.array_equal(np.asarray(Augment((), seed=0)(page, "doc-1", 0)), np.asarray(page))

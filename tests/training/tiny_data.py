@@ -44,3 +44,15 @@ def stand_in_page(i: int) -> Image.Image:
 def answer(rec: dict[str, Any]) -> str:
     """The assistant's text of a record: the label as JSON."""
     return rec["messages"][-1]["content"][0]["text"]
+
+
+def built_dataset(root: Any, num_docs: int) -> Any:
+    """A real build-stage dataset (synthetic documents through synth and build) under ``root``."""
+    from tasks.config import Params
+    from tasks.dataset import build
+    from tasks.synthesis import generate
+
+    generate.run(Params().synth.model_copy(update={"num_docs": num_docs, "workers": 1}), root / "synth",
+                 progress=False)
+    build(root / "synth", root / "dataset", Params().build, progress=False)
+    return root / "dataset"
