@@ -5,35 +5,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from tasks.config import ConfigError, Params, load_params
-
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
-console = Console(stderr=True)
-
-ParamsOpt = Annotated[Path, typer.Option("--params", "-p", help="parameter file (one section per stage)")]
-SetOpt = Annotated[
-    Optional[list[str]],  # noqa: UP045 - typer needs Optional here
-    typer.Option("--set", "-S", help="override a parameter, e.g. -S synth.num_docs=50 (repeatable)"),
-]
-
-
-def fail(err: Exception, code: int) -> NoReturn:
-    """Print an expected error plainly (no markup, no wrapping) and exit with ``code``."""
-    console.print(str(err), style="red", markup=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def _params(path: Path, overrides: list[str] | None) -> Params:
-    try:
-        return load_params(path, overrides or ())
-    except ConfigError as err:
-        fail(err, 2)
+from tasks.cli_common import ParamsOpt, SetOpt, _params, app, console, fail
 
 
 @app.callback()
@@ -215,82 +192,8 @@ def build_cmd(
     console.print(f"build: {splits}; {result.groups} patient groups; {len(result.shards)} shards; card {result.card}")
 
 
-@app.command("train")
-def train_cmd(
-    dataset: Annotated[Path, typer.Argument(help="the build stage's dataset folder")],
-    out: Annotated[Path, typer.Argument(help="run folder: base/ (tiny), checkpoints/, model/")],
-    reports: Annotated[Path, typer.Option(help="metrics.json, steps.csv, loss.png, run.json")] = Path("reports/train"),
-    resume: Annotated[bool, typer.Option("--resume", help="continue the killed run in OUT/checkpoints")] = False,
-    auto_resume: Annotated[bool, typer.Option(
-        "--auto-resume", help="continue OUT's run if its checkpoints match these params and data, else start afresh")] = False,
-    overfit_batch: Annotated[bool, typer.Option(help="sanity check: memorise one batch (loss -> ~0), then exit")] = False,
-    lr_range: Annotated[bool, typer.Option(help="LR range test: plot loss against learning rate, then exit")] = False,
-    estimate_memory: Annotated[bool, typer.Option(help="print the planned peak memory by component, then exit")] = False,
-    params: ParamsOpt = Path("params.yaml"),
-    set_: SetOpt = None,
-) -> None:
-    """Fine-tune the configured model on DATASET; track the run and its model in MLflow."""
-    from tasks.training import sanity
-    from tasks.training.stage import train
-
-    p = _params(params, set_)
-    try:
-        if estimate_memory:
-            console.print(sanity.estimate_memory(dataset, out, p.train), markup=False)
-            return
-        if lr_range:
-            found = sanity.lr_range(dataset, out, reports, p.train)
-            console.print(f"lr range: suggested learning_rate {found.suggested_lr:.2e}; plot {reports / 'lr_range.png'}")
-            return
-        if overfit_batch:
-            first, last = sanity.overfit_batch(dataset, out, p.train)
-            ok = last < sanity.OVERFIT_LOSS
-            console.print(f"overfit-batch: loss {first:.3f} -> {last:.4f} in {p.train.max_steps} steps: "
-                          + ("memorised" if ok else f"NOT below {sanity.OVERFIT_LOSS} (a bug, or too few steps / "
-                                                     "too low train.learning_rate)"),
-                          style=None if ok else "red", markup=False)
-            raise typer.Exit(0 if ok else 1)
-        mode = "must" if resume else "auto" if auto_resume else "never"
-        result = train(dataset, out, reports, p.train, p.tracking, resume=mode)
-    except sanity.TRAINING_ERRORS as err:
-        fail(err, 1)
-    if result.model_uri is not None:
-        best = "" if result.best_val_loss is None else f", best val loss {result.best_val_loss:.3f} at step {result.best_step}"
-        console.print(f"train: {result.steps} steps{' (resumed at ' + str(result.resumed_at) + ')' if result.resumed_at else ''}"
-                      f", loss {result.final_loss:.3f}{best}; {result.samples_per_s:.1f} samples/s; "
-                      f"MLflow run {result.run_id}, model {result.model_uri}", markup=False, soft_wrap=True)
-
-
-
-@app.command("sweep")
-def sweep_cmd(
-    dataset: Annotated[Path, typer.Argument(help="the build stage's dataset folder")],
-    out: Annotated[Path, typer.Option(help="scratch folder for the trials (the tiny base is built once here)")] = Path(
-        "models/sweep"),
-    write_params: Annotated[bool, typer.Option(help="write the best values into the train section of --params")] = False,
-    params: ParamsOpt = Path("params.yaml"),
-    set_: SetOpt = None,
-) -> None:
-    """Search sweep.space with Optuna, each trial a nested MLflow run scored by validation loss."""
-    from tasks.training import sanity
-    from tasks.training.sweep import sweep, write_best
-
-    p = _params(params, set_)
-    try:
-        result = sweep(dataset, out, p.train, p.sweep, p.tracking)
-    except sanity.TRAINING_ERRORS as err:
-        fail(err, 1)
-    table = Table(title=f"sweep: {len(result.trials)} trials (MLflow run {result.parent_run_id})")
-    for col in ("trial", *p.sweep.space, "best val loss"):
-        table.add_column(col)
-    for t in result.trials:
-        value = f"{t.value:.4f}" if t.value is not None else f"pruned: {t.pruned}"
-        table.add_row(str(t.number), *(f"{t.params.get(k)}" for k in p.sweep.space), value)
-    console.print(table)
-    console.print(f"best: {result.best_params} (val loss {result.best_value:.4f})", markup=False)
-    if write_params:
-        write_best(params, result.best_params)
-        console.print(f"wrote the best values into {params}; `dvc repro` trains with them", markup=False)
+# The model commands (train, sweep, evaluate, gate, rollback) live beside these.
+from tasks import cli_models  # noqa: F401  - registers its commands on app
 
 if __name__ == "__main__":  # python -m tasks.cli (what torchrun and accelerate launch -m run)
     app()

@@ -49,6 +49,9 @@ def copy_project(dest: Path, num_docs: int = 6) -> Path:
             shutil.copy2(ROOT / rel, dest / rel)
     set_params(dest, synth={"num_docs": num_docs, "workers": 1},
                train={"max_steps": 3, "checkpoint_every": 2, "eval_every": 2, "tokenizer_texts": 50,
-                      "max_pixels": 112 * 160})
+                      "max_pixels": 112 * 160},
+               # every split non-empty on a handful of documents; short answers, few resamples
+               build={"splits": {"train": 0.5, "val": 0.25, "test": 0.25}},
+               evaluate={"max_new_tokens": 24, "bootstrap": 100, "canary_size": 2, "report_examples": 1})
     run(["git", "init", "-q"], dest)
     return dest

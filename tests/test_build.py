@@ -188,7 +188,9 @@ def test_records_are_conversations_with_the_source_label(source: Path,
         assert text == json.dumps(json.loads(text), ensure_ascii=False, separators=(",", ":"))  # compact
         assert (out / rec["image"]).read_bytes() == next((source / "images").glob(f"{doc_id}.*")).read_bytes()
         assert set(rec) == {"id", "image", "document_type", "split", "group", "width", "height", "bucket",
-                            "messages"}
+                            "capture", "messages"}
+        meta = json.loads((source / "meta" / f"{doc_id}.json").read_text())
+        assert rec["capture"] == meta["degradation"]["profile"]  # evaluation slices by it
 
 
 def test_buckets_cover_every_id_once(built: tuple[Path, BuildResult]) -> None:

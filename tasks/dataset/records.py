@@ -38,6 +38,7 @@ class Document:
     label: dict[str, Any]
     width: int
     height: int
+    capture: str = "unknown"  # the capture profile (clean, scan, fax, photo) when the metadata says
 
     @property
     def image_name(self) -> str:
@@ -80,6 +81,7 @@ def conversation(doc: Document, *, split: str, group: str, bucket: float, instru
         "width": doc.width,
         "height": doc.height,
         "bucket": bucket,
+        "capture": doc.capture,
         "messages": [
             {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": instruction}]},
             {"role": "assistant", "content": [{"type": "text", "text": label_text(doc.label)}]},
@@ -120,7 +122,17 @@ def _load_one(src: Path, doc_id: str, images: list[Path]) -> Document:
     if width <= 0 or height <= 0:
         raise BuildError(f"{doc_id}: image {image.name} has no pixels")
     label = model.model_dump(mode="json")
-    return Document(doc_id, image, image.suffix[1:].lower(), label["document_type"], label, width, height)
+    return Document(doc_id, image, image.suffix[1:].lower(), label["document_type"], label, width, height,
+                    _capture(src, doc_id))
+
+
+def _capture(src: Path, doc_id: str) -> str:
+    """The capture profile from the document's metadata: evaluation reports it as a slice."""
+    meta = src / "meta" / f"{doc_id}.json"
+    try:
+        return str(json.loads(meta.read_text(encoding="utf-8"))["degradation"]["profile"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return "unknown"
 
 
 def load_documents(src: Path, *, progress: bool = True) -> list[Document]:

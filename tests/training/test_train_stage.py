@@ -196,3 +196,42 @@ def test_augmentation_is_drawn_per_sample_and_epoch(dataset: Path) -> None:
     assert any(not np.array_equal(epochs[0], e) for e in epochs[1:])  # and varies across epochs
     assert all(e.shape == np.asarray(page).shape for e in epochs)  # no crop: every value stays in frame
     assert np.array_equal(np.asarray(Augment((), seed=0)(page, "doc-1", 0)), np.asarray(page))
+
+
+def test_evaluate_gate_and_registry_end_to_end(dataset: Path, reference: tuple[Path, Any], tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The trained package scored against its base, registered, rejected, then promoted through the
+    smoke check (the registered pyfunc model re-reads the canary pages)."""
+    from mlflow.tracking import MlflowClient
+
+    from tasks.config import EvaluateParams, GateParams
+    from tasks.evaluation.stage import canary_reproducer, evaluate
+    from tasks.registry.stage import run_gate
+
+    ref_tmp, result = reference
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    _, tracking, _ = _params(ref_tmp)
+    params = EvaluateParams(max_new_tokens=24, bootstrap=100, canary_size=2, report_examples=1)
+    scored = evaluate(dataset, result.model_dir, ref_tmp / "run" / "base", tmp_path / "ev", params, tracking,
+                      baseline=False, progress=False)
+    assert set(scored) == {"candidate", "base"}
+    report = (tmp_path / "ev" / "report.md").read_text(encoding="utf-8")
+    assert "Headline metrics" in report and "![" in report and any((tmp_path / "ev" / "examples").iterdir())
+    seen = json.loads((tmp_path / "ev" / "contenders.json").read_text())
+    assert seen["champion_version"] is None and len(seen["canary"]) == 2
+
+    run_json = ref_tmp / "reports" / "run.json"
+    strict = GateParams(floors={"json_valid_rate": 1.01})  # unreachable: a rejection with its reason
+    rejected = run_gate(tmp_path / "ev", run_json, tmp_path / "gate", strict, params, tracking,
+                        lock_path=tmp_path / "lock", reproduce=canary_reproducer(dataset, params))
+    assert not rejected.decision.promote and rejected.champion is None
+    assert any("json_valid_rate" in r for r in rejected.decision.reasons)
+    lenient = GateParams(floors={}, must_beat_base=False)
+    promoted = run_gate(tmp_path / "ev", run_json, tmp_path / "gate", lenient, params, tracking,
+                        lock_path=tmp_path / "lock", reproduce=canary_reproducer(dataset, params))
+    assert promoted.decision.promote and promoted.smoke is not None and promoted.smoke["passed"]
+    assert promoted.champion == promoted.version != rejected.version
+    client = MlflowClient(tracking.uri)
+    version = client.get_model_version_by_alias(tracking.registered_model, "champion")
+    assert version.tags["gate.promote"] == "true" and version.tags["dataset.dvc_md5"]
+    assert client.get_model_version(tracking.registered_model, rejected.version).tags["gate.promote"] == "false"

@@ -1,0 +1,176 @@
+"""The ``claimvlm`` model commands: train, sweep, evaluate, gate, rollback. Each is a thin shell
+over one library function; parameters are loaded once here and each function gets its section."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from tasks.cli_common import ParamsOpt, SetOpt, _params, app, console, fail
+
+
+@app.command("train")
+def train_cmd(
+    dataset: Annotated[Path, typer.Argument(help="the build stage's dataset folder")],
+    out: Annotated[Path, typer.Argument(help="run folder: base/ (tiny), checkpoints/, model/")],
+    reports: Annotated[Path, typer.Option(help="metrics.json, steps.csv, loss.png, run.json")] = Path("reports/train"),
+    resume: Annotated[bool, typer.Option("--resume", help="continue the killed run in OUT/checkpoints")] = False,
+    auto_resume: Annotated[bool, typer.Option(
+        "--auto-resume", help="continue OUT's run if its checkpoints match these params and data, else start afresh")] = False,
+    overfit_batch: Annotated[bool, typer.Option(help="sanity check: memorise one batch (loss -> ~0), then exit")] = False,
+    lr_range: Annotated[bool, typer.Option(help="LR range test: plot loss against learning rate, then exit")] = False,
+    estimate_memory: Annotated[bool, typer.Option(help="print the planned peak memory by component, then exit")] = False,
+    params: ParamsOpt = Path("params.yaml"),
+    set_: SetOpt = None,
+) -> None:
+    """Fine-tune the configured model on DATASET; track the run and its model in MLflow."""
+    from tasks.training import sanity
+    from tasks.training.stage import train
+
+    p = _params(params, set_)
+    try:
+        if estimate_memory:
+            console.print(sanity.estimate_memory(dataset, out, p.train), markup=False)
+            return
+        if lr_range:
+            found = sanity.lr_range(dataset, out, reports, p.train)
+            console.print(f"lr range: suggested learning_rate {found.suggested_lr:.2e}; plot {reports / 'lr_range.png'}")
+            return
+        if overfit_batch:
+            first, last = sanity.overfit_batch(dataset, out, p.train)
+            ok = last < sanity.OVERFIT_LOSS
+            console.print(f"overfit-batch: loss {first:.3f} -> {last:.4f} in {p.train.max_steps} steps: "
+                          + ("memorised" if ok else f"NOT below {sanity.OVERFIT_LOSS} (a bug, or too few steps / "
+                                                     "too low train.learning_rate)"),
+                          style=None if ok else "red", markup=False)
+            raise typer.Exit(0 if ok else 1)
+        mode = "must" if resume else "auto" if auto_resume else "never"
+        result = train(dataset, out, reports, p.train, p.tracking, resume=mode)
+    except sanity.TRAINING_ERRORS as err:
+        fail(err, 1)
+    if result.model_uri is not None:
+        best = "" if result.best_val_loss is None else f", best val loss {result.best_val_loss:.3f} at step {result.best_step}"
+        console.print(f"train: {result.steps} steps{' (resumed at ' + str(result.resumed_at) + ')' if result.resumed_at else ''}"
+                      f", loss {result.final_loss:.3f}{best}; {result.samples_per_s:.1f} samples/s; "
+                      f"MLflow run {result.run_id}, model {result.model_uri}", markup=False, soft_wrap=True)
+
+
+
+@app.command("sweep")
+def sweep_cmd(
+    dataset: Annotated[Path, typer.Argument(help="the build stage's dataset folder")],
+    out: Annotated[Path, typer.Option(help="scratch folder for the trials (the tiny base is built once here)")] = Path(
+        "models/sweep"),
+    write_params: Annotated[bool, typer.Option(help="write the best values into the train section of --params")] = False,
+    params: ParamsOpt = Path("params.yaml"),
+    set_: SetOpt = None,
+) -> None:
+    """Search sweep.space with Optuna, each trial a nested MLflow run scored by validation loss."""
+    from tasks.training import sanity
+    from tasks.training.sweep import sweep, write_best
+
+    p = _params(params, set_)
+    try:
+        result = sweep(dataset, out, p.train, p.sweep, p.tracking)
+    except sanity.TRAINING_ERRORS as err:
+        fail(err, 1)
+    table = Table(title=f"sweep: {len(result.trials)} trials (MLflow run {result.parent_run_id})")
+    for col in ("trial", *p.sweep.space, "best val loss"):
+        table.add_column(col)
+    for t in result.trials:
+        value = f"{t.value:.4f}" if t.value is not None else f"pruned: {t.pruned}"
+        table.add_row(str(t.number), *(f"{t.params.get(k)}" for k in p.sweep.space), value)
+    console.print(table)
+    console.print(f"best: {result.best_params} (val loss {result.best_value:.4f})", markup=False)
+    if write_params:
+        write_best(params, result.best_params)
+        console.print(f"wrote the best values into {params}; `dvc repro` trains with them", markup=False)
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    dataset: Annotated[Path, typer.Argument(help="the build stage's dataset folder (its test split is read)")],
+    model: Annotated[Path, typer.Argument(help="the candidate: the train stage's packaged model folder")],
+    base: Annotated[Path | None, typer.Option(help="the base model it was tuned from (the gate requires beating it)")] = None,
+    reports: Annotated[Path, typer.Option(help="per-contender JSON, report.md/html, contenders.json")] = Path(
+        "reports/evaluate"),
+    baseline: Annotated[bool, typer.Option(help="also score the Tesseract + rules baseline")] = True,
+    params: ParamsOpt = Path("params.yaml"),
+    set_: SetOpt = None,
+) -> None:
+    """Score the candidate, its base, the current champion and the OCR baseline on the test split."""
+    from tasks.evaluation.stage import evaluate
+    from tasks.training import sanity
+
+    p = _params(params, set_)
+    try:
+        scored = evaluate(dataset, model, base, reports, p.evaluate, p.tracking, baseline=baseline)
+    except sanity.TRAINING_ERRORS as err:
+        fail(err, 1)
+    table = Table(title=f"evaluation on {scored['candidate'].report.overall.documents} test documents")
+    for col in ("contender", "json valid", "field exact", "critical exact", "weighted score", "CER"):
+        table.add_column(col)
+    for name, s in scored.items():
+        m = s.report.overall.metrics
+        table.add_row(name, *(f"{m[k]:.3f}" for k in ("json_valid_rate", "field_exact", "critical_exact",
+                                                        "weighted_score", "cer")))
+    console.print(table)
+    console.print(f"report: {reports / 'report.html'}", markup=False)
+
+
+@app.command("gate")
+def gate_cmd(
+    evaluation: Annotated[Path, typer.Argument(help="the evaluate stage's reports folder")],
+    train_run: Annotated[Path, typer.Argument(help="the train stage's run.json (MLflow run and model URI)")],
+    dataset: Annotated[Path, typer.Option(help="the dataset whose canary pages the smoke check re-reads")] = Path(
+        "data/dataset"),
+    out: Annotated[Path, typer.Option(help="decision.json goes here")] = Path("reports/gate"),
+    lock: Annotated[Path, typer.Option(help="the promotion lock shared by every pipeline on this host")] = Path(
+        "mlflow/registry.lock"),
+    params: ParamsOpt = Path("params.yaml"),
+    set_: SetOpt = None,
+) -> None:
+    """Decide on the candidate; register it; on pass promote it to champion behind a smoke check."""
+    from tasks.evaluation.stage import canary_reproducer
+    from tasks.registry.registry import RegistryError
+    from tasks.registry.stage import run_gate
+
+    p = _params(params, set_)
+    try:
+        result = run_gate(evaluation, train_run, out, p.gate, p.evaluate, p.tracking, lock_path=lock,
+                          reproduce=canary_reproducer(dataset, p.evaluate))
+    except (RegistryError, FileNotFoundError, ValueError) as err:
+        fail(err, 1)
+    verdict = "PROMOTE" if result.decision.promote else "REJECT"
+    console.print(f"gate: {verdict} version {result.version} of {p.tracking.registered_model}", markup=False)
+    for reason in result.decision.reasons:
+        console.print(f"  - {reason}", markup=False, soft_wrap=True)
+    if result.smoke is not None:
+        state = "passed" if result.smoke["passed"] else "FAILED, rolled back: " + "; ".join(result.smoke["failures"])
+        console.print(f"post-promotion smoke check {state}", markup=False, soft_wrap=True)
+    console.print(f"champion is now {result.champion or 'none'}", markup=False)
+
+
+@app.command("rollback")
+def rollback_cmd(
+    reason: Annotated[str, typer.Option(help="why (recorded on both versions)")],
+    lock: Annotated[Path, typer.Option(help="the promotion lock")] = Path("mlflow/registry.lock"),
+    params: ParamsOpt = Path("params.yaml"),
+    set_: SetOpt = None,
+) -> None:
+    """Move champion back to the version it replaced."""
+    from mlflow.tracking import MlflowClient
+
+    from tasks.registry.registry import RegistryError, rollback
+    from tasks.training.tracking import configure
+
+    p = _params(params, set_)
+    try:
+        done = rollback(MlflowClient(configure(p.tracking)), p.tracking.registered_model, reason=reason,
+                        lock_path=lock)
+    except RegistryError as err:
+        fail(err, 1)
+    console.print(f"rollback: champion {done.replaced} -> {done.champion} ({reason})", markup=False)

@@ -1,0 +1,1 @@
+"""Evaluation of predicted labels against the true ones: field, text and slice metrics."""

@@ -1,0 +1,171 @@
+"""The ``evaluate`` stage: every contender reads the same test split and is scored the same way.
+
+Contenders: the trained candidate (the train stage's package), the base model it was tuned from,
+the registry's current champion (loaded through ``models:/NAME@champion``, exactly as serving
+loads it) and the Tesseract + rules baseline. Each gets ``reports/<name>.json`` (rates and
+intervals, no values); the report shows them side by side with a few pages, worst first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tasks.config import EvaluateParams, TrackingParams
+from tasks.evaluation.metrics import Item, Report, evaluate_predictions
+from tasks.training.data import Example, read_split
+
+Predictor = Callable[[Sequence[Example]], list[str]]
+
+
+@dataclass(frozen=True)
+class Scored:
+    name: str
+    report: Report
+    predictions: dict[str, str]  # doc id -> raw text (pseudonymised values: for the report's pages only)
+
+
+def label_of(example: Example) -> dict[str, Any]:
+    """The reference: the record's assistant answer (the build stage wrote the label there)."""
+    content = example.record["messages"][-1]["content"]
+    text = content if isinstance(content, str) else "".join(c["text"] for c in content if c.get("type") == "text")
+    return json.loads(text)
+
+
+def instruction_of(example: Example) -> str:
+    content = example.record["messages"][0]["content"]
+    return next(c["text"] for c in content if c.get("type") == "text")
+
+
+def model_predictor(model: Any, processor: Any, max_new_tokens: int, *, progress: bool = True,
+                    desc: str = "predict") -> Predictor:
+    """Greedy decoding, one page at a time, with the instruction each record was trained with."""
+    from tqdm import tqdm
+
+    from tasks.training.packaging import generate_json
+
+    def predict(examples: Sequence[Example]) -> list[str]:
+        out = []
+        for ex in tqdm(examples, desc=desc, unit="doc", disable=not progress):
+            out += generate_json(model, processor, [ex.page()], instruction_of(ex), max_new_tokens=max_new_tokens)
+        return out
+
+    return predict
+
+
+def baseline_predictor(*, workers: int = 2, progress: bool = True) -> Predictor:
+    from tasks.evaluation.baseline import read_documents
+
+    return lambda examples: read_documents([ex.page() for ex in examples], workers=workers)
+
+
+def score(name: str, examples: Sequence[Example], predict: Predictor, params: EvaluateParams) -> Scored:
+    texts = predict(examples)
+    items = [Item(doc_id=ex.key, label=label_of(ex), prediction=text,
+                  slices={"document_type": ex.record["document_type"], "capture": ex.record.get("capture", "unknown")})
+             for ex, text in zip(examples, texts, strict=True)]
+    return Scored(name, evaluate_predictions(items, params), dict(zip((ex.key for ex in examples), texts)))
+
+
+CANARY_METRICS = ("json_valid_rate", "field_exact", "weighted_score", "cer")
+
+
+def champion_predictor(tracking: TrackingParams, params: EvaluateParams, *,
+                       progress: bool = True) -> tuple[str | None, Predictor | None]:
+    """(version, predictor) of the registry's champion, loaded through its registry URI; (None,
+    None) before the first promotion."""
+    from mlflow.tracking import MlflowClient
+
+    import mlflow
+    from tasks.registry.registry import champion_version
+    from tasks.training.tracking import configure
+
+    client = MlflowClient(configure(tracking))
+    version = champion_version(client, tracking.registered_model)
+    if version is None:
+        return None, None
+    reader = mlflow.pyfunc.load_model(f"models:/{tracking.registered_model}@champion").unwrap_python_model()
+    return version, model_predictor(reader.model, reader.processor, params.max_new_tokens, progress=progress,
+                                    desc="champion")
+
+
+def canary(test: Sequence[Example], params: EvaluateParams) -> list[Example]:
+    """The few test documents the post-promotion smoke check reads again (fixed: sorted ids)."""
+    return sorted(test, key=lambda ex: ex.key)[: params.canary_size]
+
+
+def canary_metrics(scored: Scored, examples: Sequence[Example], params: EvaluateParams) -> dict[str, float]:
+    """The scores a contender got on the canary pages alone: what the smoke check must reproduce."""
+    report = evaluate_predictions([Item(doc_id=ex.key, label=label_of(ex), prediction=scored.predictions[ex.key])
+                                   for ex in examples], params)
+    return {k: report.overall.metrics[k] for k in CANARY_METRICS}
+
+
+def canary_reproducer(dataset: Path, params: EvaluateParams) -> Callable[[str], dict[str, float]]:
+    """What the smoke check runs: the model behind a registry URI, loaded the way serving loads it
+    (``mlflow.pyfunc.load_model`` and ``predict`` on page bytes), scored on the canary pages."""
+    def reproduce(model_uri: str) -> dict[str, float]:
+        import io
+
+        import pandas as pd
+
+        import mlflow
+
+        examples = canary(read_split(Path(dataset), "test"), params)
+        reader = mlflow.pyfunc.load_model(model_uri)
+        pages = []
+        for ex in examples:
+            buf = io.BytesIO()
+            ex.page().save(buf, format="PNG")
+            pages.append(buf.getvalue())
+        frame = pd.DataFrame({"image": pages, "instruction": [instruction_of(ex) for ex in examples]})
+        texts = list(reader.predict(frame, params={"max_new_tokens": params.max_new_tokens}))
+        scored = Scored("canary", evaluate_predictions(
+            [Item(doc_id=ex.key, label=label_of(ex), prediction=t) for ex, t in zip(examples, texts, strict=True)],
+            params), {ex.key: t for ex, t in zip(examples, texts, strict=True)})
+        return {k: scored.report.overall.metrics[k] for k in CANARY_METRICS}
+
+    return reproduce
+
+
+def evaluate(dataset: Path, model_dir: Path, base_dir: Path | None, reports: Path, params: EvaluateParams,
+             tracking: TrackingParams, *, baseline: bool = True, progress: bool = True) -> dict[str, Scored]:
+    """Score the contenders on the test split; write their JSON and the report into ``reports``."""
+    from tasks.evaluation.report import write_report
+    from tasks.training.model_source import load
+    from tasks.training.packaging import load_trained
+
+    test = read_split(Path(dataset), "test")
+    if not test:
+        raise ValueError(f"{dataset}: the test split is empty; nothing to evaluate on")
+    model, processor = load_trained(Path(model_dir))
+    contenders: dict[str, Predictor] = {
+        "candidate": model_predictor(model, processor, params.max_new_tokens, progress=progress, desc="candidate")}
+    if base_dir is not None:
+        pixels = {"min_pixels": processor.image_processor.size.shortest_edge, "max_pixels": processor.max_pixels}
+        base, base_processor = load(Path(base_dir), **pixels)
+        contenders["base"] = model_predictor(base, base_processor, params.max_new_tokens, progress=progress,
+                                             desc="base")
+    champion_seen, champion = champion_predictor(tracking, params, progress=progress)
+    if champion is not None:
+        contenders["champion"] = champion
+    if baseline:
+        contenders["baseline"] = baseline_predictor(progress=progress)
+    scored = {name: score(name, test, predict, params) for name, predict in contenders.items()}
+    reports = Path(reports)
+    reports.mkdir(parents=True, exist_ok=True)
+    for name, s in scored.items():
+        (reports / f"{name}.json").write_text(json.dumps(s.report.to_json(), indent=1, ensure_ascii=False) + "\n",
+                                              encoding="utf-8")
+    write_report(reports, scored, test, params)
+    # What the gate needs besides the reports: which champion these numbers were compared with
+    # (promotion refuses if it moved since), and the canary scores the smoke check must reproduce.
+    (reports / "contenders.json").write_text(json.dumps({
+        "champion_version": champion_seen, "contenders": sorted(scored),
+        "canary": [ex.key for ex in canary(test, params)],
+        "canary_metrics": canary_metrics(scored["candidate"], canary(test, params), params),
+    }, indent=1) + "\n", encoding="utf-8")
+    return scored

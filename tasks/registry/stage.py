@@ -1,0 +1,106 @@
+"""The ``gate`` stage: the evaluation's numbers in, a decision, a registered version and (on pass)
+a promotion checked by a smoke test out.
+
+The gate compares what the evaluation stage measured on one test split for every contender, so
+candidate, champion and base were read under identical conditions. Metric keys follow
+``tasks.registry.gate``: headline metrics by name, ``document_type=T/weighted_score`` per
+document type, ``field=PATH/exact`` per critical field.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+from tasks.config import EvaluateParams, GateParams, TrackingParams
+from tasks.registry.gate import Decision, Interval, decide
+
+
+@dataclass(frozen=True)
+class GateResult:
+    decision: Decision
+    version: str
+    champion: str | None  # after this stage (a failed smoke check moves it back)
+    smoke: dict[str, Any] | None
+
+
+def wilson(successes: float, n: int, confidence: float) -> tuple[float, float]:
+    """Wilson score interval of a proportion: a field's exact rate has no bootstrap of its own."""
+    if n <= 0:
+        return (math.nan, math.nan)
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    # Clamped around p: rounding can put the bound a hair past it when p is 0 or 1.
+    return max(0.0, min(p, centre - half)), min(1.0, max(p, centre + half))
+
+
+def gate_metrics(report: Mapping[str, Any], evaluate: EvaluateParams) -> dict[str, Interval]:
+    """An evaluation report (``Report.to_json()``) as the gate's keyed intervals."""
+    out: dict[str, Interval] = {}
+    for name, (low, point, high) in report["overall"]["intervals"].items():
+        if None not in (low, point, high):
+            out[name] = (low, point, high)
+    for doc_type, summary in report["slices"].get("document_type", {}).items():
+        ci = summary["intervals"].get("weighted_score")
+        if ci and None not in ci:
+            out[f"document_type={doc_type}/weighted_score"] = tuple(ci)  # type: ignore[assignment]
+    for path, row in report["overall"]["fields"].items():
+        if any(fnmatchcase(path, pattern) for pattern in evaluate.critical_fields) and row["count"]:
+            low, high = wilson(row["exact"] * row["count"], row["count"], evaluate.confidence)
+            out[f"field={path}/exact"] = (low, row["exact"], high)
+    return out
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def run_gate(evaluation: Path, train_run: Path, out: Path, policy: GateParams, evaluate: EvaluateParams,
+             tracking: TrackingParams, *, lock_path: Path,
+             reproduce: Callable[[str], Mapping[str, float]]) -> GateResult:
+    """Decide, register the candidate (rejected ones too, as the audit trail), and on pass promote
+    it with the post-promotion smoke check (which rolls back by itself when it fails)."""
+    from mlflow.tracking import MlflowClient
+
+    from tasks.registry.registry import champion_version, register_candidate
+    from tasks.registry.smoke import promote_with_smoke
+    from tasks.training.tracking import configure
+
+    evaluation, out = Path(evaluation), Path(out)
+    seen = json.loads((evaluation / "contenders.json").read_text(encoding="utf-8"))
+    reports = {name: _read(evaluation / f"{name}.json") for name in ("candidate", "champion", "base")}
+    if reports["candidate"] is None:
+        raise FileNotFoundError(f"{evaluation / 'candidate.json'} is missing: run the evaluate stage first")
+    metrics = {k: gate_metrics(v, evaluate) if v else None for k, v in reports.items()}
+    decision = decide(metrics["candidate"], metrics["champion"], metrics["base"], policy)
+    run = json.loads(Path(train_run).read_text(encoding="utf-8"))
+    client = MlflowClient(configure(tracking))
+    name = tracking.registered_model
+    version = register_candidate(client, name, run["model_uri"], run_id=run["run_id"], decision=decision,
+                                 report=str((evaluation / "report.html").absolute()))
+    smoke = None
+    if decision.promote:
+        outcome = promote_with_smoke(
+            client, name, version, expected_champion=seen["champion_version"], lock_path=lock_path,
+            reason="; ".join(decision.reasons), reproduce=reproduce, expected=seen["canary_metrics"],
+            tolerance=policy.reproduce_tolerance)
+        smoke = {"passed": outcome.smoke.passed, "observed": outcome.smoke.observed,
+                 "expected": outcome.smoke.expected, "failures": list(outcome.smoke.failures),
+                 "rolled_back": outcome.rollback is not None}
+    result = GateResult(decision, version, champion_version(client, name), smoke)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "decision.json").write_text(json.dumps({
+        "promote": decision.promote, "reasons": list(decision.reasons),
+        "checks": [asdict(c) for c in decision.checks], "version": version, "registered_model": name,
+        "champion_seen": seen["champion_version"], "champion_now": result.champion, "smoke": smoke,
+    }, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return result
