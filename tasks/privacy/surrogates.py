@@ -138,14 +138,16 @@ class Pseudonymizer:
         """Keeps the province (시/도, a quasi-identifier k-anonymity generalises); the rest is fictitious."""
         first = value.split(" ", 1)[0]
         sido = first if first in kd.REGIONS else _SIDO_SHORT.get(first[:2])
-        for attempt in range(8):
+        for attempt in range(32):
             st = self._stream("address", re.sub(r"\s", "", value), attempt)
             region = sido or str(st.choice(_SIDO))
             district = str(st.choice(kd.REGIONS[region][1]))
             fake = f"{first if sido else region} {district} {st.choice(kd.ROADS)} {1 + st.below(399)}"
             if re.search(r"\d+동 \d+호", value):
                 fake += f", {101 + st.below(20)}동 {101 + st.below(1400)}호"
-            if fake.replace(" ", "") not in self._avoid:
+            # Not only unequal: a real address (or other identifier) must not be *inside* the
+            # surrogate either ("효원로 12" in "효원로 124"): the leak scanner matches substrings.
+            if not self._collides(fake.replace(" ", "")):
                 break
         return fake
 
