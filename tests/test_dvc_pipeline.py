@@ -44,7 +44,10 @@ def test_repro_noop_partial_reruns_and_push(project: Path) -> None:
     set_params(project, anonymize={"k": 3})
     ran = _ran(dvc("repro", cwd=project))
     assert "anonymize" in ran and not ran & {"synth", "collect"}
-    set_params(project, synth={"num_docs": 3})
+    # (More documents, not fewer: evaluate refuses an empty test split, and 3 documents leave one.)
+    set_params(project, synth={"num_docs": 8})
     assert "synth" in _ran(dvc("repro", cwd=project))
-    assert json.loads((project / "data/anonymized/manifest.json").read_text())["counts"]["anonymized"] == 3
+    assert json.loads((project / "data/anonymized/manifest.json").read_text())["counts"]["anonymized"] == 8
+    decision = json.loads((project / "reports/gate/decision.json").read_text())
+    assert decision["version"] and decision["reasons"]  # every candidate is registered with its reasons
     assert "up to date" in dvc("status", cwd=project).lower()
