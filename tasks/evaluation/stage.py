@@ -59,7 +59,7 @@ def model_predictor(model: Any, processor: Any, max_new_tokens: int, *, progress
 def baseline_predictor(*, workers: int = 2, progress: bool = True) -> Predictor:
     from tasks.evaluation.baseline import read_documents
 
-    return lambda examples: read_documents([ex.page() for ex in examples], workers=workers)
+    return lambda examples: read_documents([ex.page() for ex in examples], workers=workers, progress=progress)
 
 
 def score(name: str, examples: Sequence[Example], predict: Predictor, params: EvaluateParams) -> Scored:

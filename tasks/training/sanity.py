@@ -10,7 +10,7 @@ from statistics import median
 
 from tasks.config import TrainParams
 from tasks.training.checkpoint import CheckpointError
-from tasks.training.data import Batches, DataError, read_split
+from tasks.training.data import Batches, DataError
 from tasks.training.loop import OutOfMemory, TrainingDiverged, run_training
 from tasks.training.lr_range import LrRange, lr_range_test, plot_lr_range
 from tasks.training.methods import MethodError
@@ -49,11 +49,9 @@ def estimate_memory(dataset: Path, out: Path, params: TrainParams) -> str:
 
     from tasks.training.memory import architecture_from_config, estimate, format_report, plan_from_params
 
-    train = read_split(dataset, "train")
-    if not train:
-        raise DataError(f"{dataset}: the train split is empty")
-    model, processor, _batches, _val, base = prepare(dataset, out, params)
+    model, processor, batches, _val, base = prepare(dataset, out, params)  # refuses an empty train split
     del model
+    train = batches.examples
     sample = train[: min(len(train), 16)]
     # Text tokens without the image placeholders: the plan adds the image tokens itself.
     image_id = processor.tokenizer.convert_tokens_to_ids("<|image_pad|>")
