@@ -177,6 +177,7 @@ def build_cmd(
     out: Annotated[Path, typer.Argument(help="the training dataset: splits, shards, buckets, card")],
     privacy_reports: Annotated[Optional[Path], typer.Option(help="the anonymize stage's reports")] = None,  # noqa: UP045
     upstream: Annotated[Optional[list[Path]], typer.Option(help="upstream manifests to fingerprint")] = None,  # noqa: UP045
+    pinned_splits: Annotated[Optional[Path], typer.Option(help="pins file: known documents keep their split")] = None,  # noqa: UP045
     params: ParamsOpt = Path("params.yaml"),
     set_: SetOpt = None,
 ) -> None:
@@ -185,11 +186,30 @@ def build_cmd(
 
     p = _params(params, set_).build
     try:
-        result = build(src, out, p, privacy_reports=privacy_reports, upstream_manifests=tuple(upstream or ()))
+        result = build(src, out, p, privacy_reports=privacy_reports, upstream_manifests=tuple(upstream or ()),
+                       pinned_splits=pinned_splits)
     except BuildError as err:
         fail(err, 1)
     splits = ", ".join(f"{k} {v}" for k, v in result.counts.items())
     console.print(f"build: {splits}; {result.groups} patient groups; {len(result.shards)} shards; card {result.card}")
+
+
+@app.command("pin-splits")
+def pin_splits_cmd(
+    dataset: Annotated[Path, typer.Argument(help="a built dataset")],
+    pins: Annotated[Path, typer.Argument(help="the pins file to update (git-tracked; the build stage's dependency)")],
+) -> None:
+    """Pin the split of every document of a built dataset that is not pinned yet (existing pins never change)."""
+    from tasks.dataset import BuildError
+    from tasks.dataset.pins import pin_splits
+
+    try:
+        result = pin_splits(dataset, pins)
+    except BuildError as err:
+        fail(err, 1)
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(result.counts.items()))
+    console.print(f"pin-splits: {result.added} documents added to {result.kept} pins ({counts}); "
+                  f"{result.changed} pinned documents sit in another split in this build")
 
 
 # The model commands (train, sweep, evaluate, gate, rollback) live beside these.

@@ -53,5 +53,7 @@ def copy_project(dest: Path, num_docs: int = 6) -> Path:
                # every split non-empty on a handful of documents; short answers, few resamples
                build={"splits": {"train": 0.5, "val": 0.25, "test": 0.25}},
                evaluate={"max_new_tokens": 24, "bootstrap": 100, "canary_size": 2, "report_examples": 1})
+    # a new project's own documents: it starts with no pins (`claimvlm pin-splits` adds them)
+    (dest / "pinned_splits.json").write_text('{"version": 1, "documents": {}}\n')
     run(["git", "init", "-q"], dest)
     return dest

@@ -272,3 +272,64 @@ def test_invalid_label_names_the_document_not_values(source: Path, tmp_path: Pat
     (src / "labels" / f"{doc_id}.json").unlink()
     with pytest.raises(BuildError, match=re.escape(doc_id)):
         build(src, tmp_path / "out", BuildParams(), progress=False)
+
+
+def test_pinned_splits_keep_the_test_split_frozen_as_data_grows(source: Path, reports: Path, tmp_path: Path) -> None:
+    """Build on part of the data and pin it; build on all of it with other fractions: every pinned
+    document stays put, new ones fill around them, and a new document joining a pinned test patient
+    to a pinned training patient pulls the training patient into test (never the other way)."""
+    from tasks.dataset.pins import load_pins, pin_splits
+
+    early = tmp_path / "early"
+    shutil.copytree(source, early)
+    later_ids = sorted(p.stem for p in (early / "labels").glob("syn*.json"))[-20:]
+    for doc_id in later_ids:
+        for path in early.glob(f"*/{doc_id}.*"):
+            path.unlink()
+    _build(early, tmp_path / "ds1", reports)
+    pins_file = tmp_path / "pins.json"
+    first = pin_splits(tmp_path / "ds1", pins_file)
+    assert first.added == len(_records(tmp_path / "ds1")) and first.kept == 0
+    pins = load_pins(pins_file)
+
+    grown = tmp_path / "grown"
+    shutil.copytree(source, grown)
+    recs1 = _records(tmp_path / "ds1")
+    with_rrn = [d for d in sorted(recs1) if "patient_rrn" in _label(grown, d)]
+    test_doc = next(d for d in with_rrn if recs1[d]["split"] == "test")
+    train_doc = next(d for d in with_rrn if recs1[d]["split"] == "train" and recs1[d]["group"] != recs1[test_doc]["group"])
+    _copy_doc(grown, train_doc, "link-1", patient_rrn=_label(grown, test_doc)["patient_rrn"])
+
+    result = build(grown, tmp_path / "ds2", BuildParams(splits={"train": 0.6, "val": 0.1, "test": 0.3}),
+                   privacy_reports=reports, pinned_splits=pins_file, progress=False)
+    recs2 = _records(tmp_path / "ds2")
+    moved = {d for d in recs1 if recs2[d]["split"] != pins[d]}
+    assert train_doc in moved and recs2[train_doc]["split"] == "test" == recs2["link-1"]["split"]
+    assert all(pins[d] == "train" and recs2[d]["group"] == recs2[test_doc]["group"] for d in moved)
+    assert {d for d, s in pins.items() if s == "test"} <= {d for d, r in recs2.items() if r["split"] == "test"}
+    card = json.loads(result.card_json.read_text())
+    assert card["pins"] == {"pinned": len(recs1), "new": len(recs2) - len(recs1), "missing": 0, "moved": len(moved)}
+    assert "Pinned splits" in result.card.read_text(encoding="utf-8")
+    # the new documents were placed by the rule, towards the new fractions
+    new_test = sum(1 for d, r in recs2.items() if d not in recs1 and r["split"] == "test")
+    assert new_test >= 1
+
+    second = pin_splits(tmp_path / "ds2", pins_file)
+    assert second.kept == len(pins) and second.added == len(recs2) - len(recs1) and second.changed == len(moved)
+    assert all(load_pins(pins_file)[d] == s for d, s in pins.items())  # existing pins never change
+
+
+@pytest.mark.parametrize("body, message", [
+    ("{not json", "not valid JSON"),
+    ('{"version": 1, "documents": {"a": "holdout"}}', "unknown split"),
+    ('{"documents": {}}', "must be"),
+])
+def test_a_bad_pins_file_is_refused_before_anything_is_written(source: Path, tmp_path: Path, body: str,
+                                                             message: str) -> None:
+    pins = tmp_path / "pins.json"
+    pins.write_text(body)
+    with pytest.raises(BuildError, match=message):
+        build(source, tmp_path / "out", BuildParams(), pinned_splits=pins, progress=False)
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(BuildError, match="does not exist"):
+        build(source, tmp_path / "out", BuildParams(), pinned_splits=tmp_path / "absent.json", progress=False)

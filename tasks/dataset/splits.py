@@ -73,8 +73,10 @@ def group_documents(keys: Mapping[str, Sequence[Hashable]]) -> dict[str, str]:
 
 
 def assign_splits(group_types: Mapping[str, Counter[str]], fractions: Mapping[str, float],
-                  seed: int) -> dict[str, str]:
-    """group id -> split, per the greedy rule in the module docstring."""
+                  seed: int, fixed: Mapping[str, str] | None = None) -> dict[str, str]:
+    """group id -> split, per the greedy rule in the module docstring. Groups in ``fixed`` (pinned)
+    keep their split and count towards the targets, so new groups fill around them."""
+    fixed = dict(fixed or {})
     splits = [s for s in SPLITS if fractions.get(s, 0.0) > 0]
     type_totals: Counter[str] = Counter()
     for counts in group_types.values():
@@ -85,7 +87,13 @@ def assign_splits(group_types: Mapping[str, Counter[str]], fractions: Mapping[st
     have: dict[str, Counter[str]] = {s: Counter() for s in splits}
     size = dict.fromkeys(splits, 0)
 
-    order = sorted(group_types)
+    assignment: dict[str, str] = {}
+    for g, split in sorted(fixed.items()):
+        assignment[g] = split
+        have.setdefault(split, Counter()).update(group_types[g])
+        size[split] = size.get(split, 0) + sum(group_types[g].values())
+
+    order = sorted(g for g in group_types if g not in fixed)
     random.Random(seed).shuffle(order)
     order.sort(key=lambda g: -sum(group_types[g].values()))  # stable: the shuffle breaks ties
 
@@ -98,7 +106,6 @@ def assign_splits(group_types: Mapping[str, Counter[str]], fractions: Mapping[st
         before = size[s] - target_size[s]
         return cost + ((before + n) ** 2 - before**2) / total
 
-    assignment: dict[str, str] = {}
     for g in order:
         counts = group_types[g]
         best = min(splits, key=lambda s: (round(delta(s, counts), 9), size[s] - target_size[s],
@@ -107,6 +114,22 @@ def assign_splits(group_types: Mapping[str, Counter[str]], fractions: Mapping[st
         have[best].update(counts)
         size[best] += sum(counts.values())
     return assignment
+
+
+# A group whose documents were pinned to different splits (a new document joined two patients)
+# goes where its most protected member was: a test document never moves into training.
+PIN_PRECEDENCE: tuple[str, ...] = ("test", "val", "train")
+
+
+def pinned_groups(doc_group: Mapping[str, str], pins: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """(group id -> pinned split, ids of pinned documents that had to move with their group)."""
+    per_group: dict[str, set[str]] = {}
+    for doc, group in doc_group.items():
+        if doc in pins:
+            per_group.setdefault(group, set()).add(pins[doc])
+    fixed = {g: next(s for s in PIN_PRECEDENCE if s in found) for g, found in per_group.items()}
+    moved = sorted(d for d, g in doc_group.items() if d in pins and pins[d] != fixed[g])
+    return fixed, moved
 
 
 @dataclass(frozen=True)

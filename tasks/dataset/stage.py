@@ -16,11 +16,25 @@ from tqdm import tqdm
 
 from tasks.config import BuildParams
 from tasks.dataset.card import dumps, render_markdown
+from tasks.dataset.pins import load_pins
 from tasks.dataset.records import (
-    BuildError, Document, bucket_name, conversation, load_documents, nearest_bucket, record_bytes,
+    BuildError,
+    Document,
+    bucket_name,
+    conversation,
+    load_documents,
+    nearest_bucket,
+    record_bytes,
 )
 from tasks.dataset.shards import Sample, ShardInfo, sha256_file, write_shards
-from tasks.dataset.splits import SPLITS, assign_splits, group_documents, patient_keys, split_quality
+from tasks.dataset.splits import (
+    SPLITS,
+    assign_splits,
+    group_documents,
+    patient_keys,
+    pinned_groups,
+    split_quality,
+)
 
 PRIVACY_REPORTS = {"dp_summary": "dp_summary.json", "k_anonymity": "k_anonymity.json"}
 # What build owns inside ``out``; only these are removed before writing.
@@ -94,8 +108,12 @@ def _samples(docs: list[Document], records: dict[str, dict[str, Any]], out: Path
 
 
 def build(src: Path, out: Path, params: BuildParams, *, privacy_reports: Path | None = None,
-          upstream_manifests: Sequence[Path] = (), progress: bool = True) -> BuildResult:
+          upstream_manifests: Sequence[Path] = (), pinned_splits: Path | None = None,
+          progress: bool = True) -> BuildResult:
     """Build the training dataset from ``src`` (the qc stage's output) into ``out``.
+
+    ``pinned_splits`` (see ``tasks.dataset.pins``) keeps known documents in the split they were
+    pinned to, so the test split the gate compares models on stays frozen as data is added.
 
     Raises BuildError, naming the document or file, before anything in ``out`` is touched when an
     input is invalid (a label failing its schema, an image missing or unreadable, a report missing).
@@ -106,12 +124,14 @@ def build(src: Path, out: Path, params: BuildParams, *, privacy_reports: Path | 
     docs = load_documents(src, progress=progress)
     privacy = _privacy(privacy_reports)
     upstream = _upstream(upstream_manifests)
+    pins = load_pins(pinned_splits)
 
     doc_group = group_documents({d.doc_id: patient_keys(d.label) for d in docs})
     group_types: dict[str, Counter[str]] = {}
     for d in docs:
         group_types.setdefault(doc_group[d.doc_id], Counter())[d.document_type] += 1
-    group_split = assign_splits(group_types, params.splits, params.seed)
+    fixed, moved = pinned_groups(doc_group, pins)
+    group_split = assign_splits(group_types, params.splits, params.seed, fixed)
     doc_split = {d.doc_id: group_split[doc_group[d.doc_id]] for d in docs}
 
     records: dict[str, dict[str, Any]] = {}
@@ -158,6 +178,8 @@ def build(src: Path, out: Path, params: BuildParams, *, privacy_reports: Path | 
         "split_quality": split_quality(doc_split, {d.doc_id: d.document_type for d in docs},
                                        params.splits).to_json(),
         "buckets": {s: {b: len(ids) for b, ids in per.items()} for s, per in buckets.items()},
+        "pins": {"pinned": sum(1 for d in docs if d.doc_id in pins), "new": sum(1 for d in docs if d.doc_id not in pins),
+                 "missing": len(set(pins) - {d.doc_id for d in docs}), "moved": len(moved)} if pinned_splits else None,
         "privacy": privacy,
         "upstream_manifests": upstream,
         "shards": {i.path.relative_to(out).as_posix(): {"samples": i.samples, "bytes": i.bytes,

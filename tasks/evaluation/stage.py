@@ -131,6 +131,14 @@ def canary_reproducer(dataset: Path, params: EvaluateParams) -> Callable[[str], 
     return reproduce
 
 
+def test_split_identity(dataset: Path, documents: int) -> dict[str, Any]:
+    """Which test split every contender read: the build's own hash of ``test.jsonl`` (the ids,
+    labels and image names; the shards' hashes are checked on reading), pinned by DVC and by the
+    pinned-splits file (``tasks.dataset.pins``)."""
+    card = json.loads((dataset / "card.json").read_text(encoding="utf-8"))
+    return {"sha256": card["files"]["test.jsonl"], "documents": documents}
+
+
 def evaluate(dataset: Path, model_dir: Path, base_dir: Path | None, reports: Path, params: EvaluateParams,
              tracking: TrackingParams, *, baseline: bool = True, progress: bool = True) -> dict[str, Scored]:
     """Score the contenders on the test split; write their JSON and the report into ``reports``."""
@@ -167,5 +175,6 @@ def evaluate(dataset: Path, model_dir: Path, base_dir: Path | None, reports: Pat
         "champion_version": champion_seen, "contenders": sorted(scored),
         "canary": [ex.key for ex in canary(test, params)],
         "canary_metrics": canary_metrics(scored["candidate"], canary(test, params), params),
+        "test_split": test_split_identity(Path(dataset), len(test)),
     }, indent=1) + "\n", encoding="utf-8")
     return scored

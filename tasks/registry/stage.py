@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from fnmatch import fnmatchcase
@@ -64,6 +65,32 @@ def _read(path: Path) -> dict[str, Any] | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
+def log_evaluation(client: Any, run_id: str, evaluation: Path, reports: Mapping[str, Mapping[str, Any] | None],
+                   test_split: Mapping[str, Any] | None) -> str:
+    """Attach what the gate judged to the candidate's training run: the report folder as
+    artifacts (``evaluation/``), every contender's headline numbers as ``eval.<contender>.<metric>``
+    and the candidate's per-type scores; returns the report's artifact URI."""
+    from mlflow.entities import Metric
+
+    stamp = int(time.time() * 1000)
+    metrics = []
+    for contender, report in reports.items():
+        if report is None:
+            continue
+        for key, value in report["overall"]["metrics"].items():
+            if isinstance(value, (int, float)) and math.isfinite(value):
+                metrics.append(Metric(f"eval.{contender}.{key}", float(value), stamp, 0))
+    for doc_type, summary in (reports["candidate"] or {}).get("slices", {}).get("document_type", {}).items():
+        value = summary["metrics"].get("weighted_score")
+        if value is not None:
+            metrics.append(Metric(f"eval.candidate.document_type.{doc_type}.weighted_score", float(value), stamp, 0))
+    client.log_batch(run_id, metrics=metrics)
+    if test_split:
+        client.set_tag(run_id, "eval.test_split.sha256", test_split["sha256"])
+    client.log_artifacts(run_id, str(evaluation), artifact_path="evaluation")
+    return f"runs:/{run_id}/evaluation/report.html"
+
+
 def run_gate(evaluation: Path, train_run: Path, out: Path, policy: GateParams, evaluate: EvaluateParams,
              tracking: TrackingParams, *, lock_path: Path,
              reproduce: Callable[[str], Mapping[str, float]]) -> GateResult:
@@ -85,8 +112,11 @@ def run_gate(evaluation: Path, train_run: Path, out: Path, policy: GateParams, e
     run = json.loads(Path(train_run).read_text(encoding="utf-8"))
     client = MlflowClient(configure(tracking))
     name = tracking.registered_model
+    test_split = seen.get("test_split")
+    report_uri = log_evaluation(client, run["run_id"], evaluation, reports, test_split)
     version = register_candidate(client, name, run["model_uri"], run_id=run["run_id"], decision=decision,
-                                 report=str((evaluation / "report.html").absolute()))
+                                 report=report_uri,
+                                 tags={"dataset.test_sha256": test_split["sha256"]} if test_split else None)
     smoke = None
     if decision.promote:
         outcome = promote_with_smoke(
@@ -102,5 +132,6 @@ def run_gate(evaluation: Path, train_run: Path, out: Path, policy: GateParams, e
         "promote": decision.promote, "reasons": list(decision.reasons),
         "checks": [asdict(c) for c in decision.checks], "version": version, "registered_model": name,
         "champion_seen": seen["champion_version"], "champion_now": result.champion, "smoke": smoke,
+        "test_split": test_split, "report": report_uri,
     }, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return result

@@ -235,3 +235,13 @@ def test_evaluate_gate_and_registry_end_to_end(dataset: Path, reference: tuple[P
     version = client.get_model_version_by_alias(tracking.registered_model, "champion")
     assert version.tags["gate.promote"] == "true" and version.tags["dataset.dvc_md5"]
     assert client.get_model_version(tracking.registered_model, rejected.version).tags["gate.promote"] == "false"
+    # the evaluation the gate judged is on the candidate's run, and the version says which test split
+    run_id = json.loads(run_json.read_text())["run_id"]
+    metrics = client.get_run(run_id).data.metrics
+    assert metrics["eval.candidate.json_valid_rate"] == scored["candidate"].report.overall.metrics["json_valid_rate"]
+    assert "eval.base.cer" in metrics
+    artifacts = {a.path for a in client.list_artifacts(run_id, "evaluation")}
+    assert {"evaluation/report.html", "evaluation/report.md", "evaluation/candidate.json"} <= artifacts
+    assert version.tags["report"] == f"runs:/{run_id}/evaluation/report.html"
+    card = json.loads((dataset / "card.json").read_text())
+    assert version.tags["dataset.test_sha256"] == card["files"]["test.jsonl"] == seen["test_split"]["sha256"]

@@ -56,3 +56,36 @@ def built_dataset(root: Any, num_docs: int) -> Any:
                  progress=False)
     build(root / "synth", root / "dataset", Params().build, progress=False)
     return root / "dataset"
+
+
+def with_truncated_labels(dataset: Any, out: Any, splits: tuple[str, ...] = ("train", "val"), seed: int = 0) -> Any:
+    """A copy of a built dataset whose ``splits`` carry corrupted labels: every answer cut at a random
+    20-60 % of its length (the failure of a label export that truncated its fields), written with
+    the build's own shard writer and hashes, so the train stage reads it like any other build. The
+    other splits keep their bytes: models trained on either copy are tested on the same documents."""
+    import json
+    import shutil
+
+    from tasks.dataset.shards import Sample, sha256_file, write_shards
+    from tasks.training.data import read_split
+
+    shutil.copytree(dataset, out)
+    card = json.loads((out / "card.json").read_text(encoding="utf-8"))
+    r = random.Random(seed)
+    for split in splits:
+        examples = read_split(dataset, split)
+        for path in (out / "shards").glob(f"{split}-*.tar"):
+            path.unlink()
+            del card["shards"][path.relative_to(out).as_posix()]
+        samples = []
+        for ex in examples:
+            record = json.loads(json.dumps(ex.record))
+            text = answer(record)
+            record["messages"][-1]["content"][0]["text"] = text[: int(len(text) * r.uniform(0.2, 0.6))]
+            ext = record["image"].rsplit(".", 1)[-1]
+            samples.append(Sample(ex.key, {ext: ex.image, "json": json.dumps(record, ensure_ascii=False).encode()}))
+        for info in write_shards(out / "shards", split, iter(samples), max_count=500, max_bytes=10**9):
+            card["shards"][info.path.relative_to(out).as_posix()] = {
+                "samples": info.samples, "bytes": info.bytes, "sha256": sha256_file(info.path)}
+    (out / "card.json").write_text(json.dumps(card, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return out
