@@ -53,7 +53,9 @@ def _headline(scored: Mapping[str, Any]) -> list[list[str]]:
 
 
 def _slices(scored: Mapping[str, Any], tolerance: float) -> list[list[str]]:
-    """weighted_score per slice; a candidate point below the champion's by more than the tolerance is flagged."""
+    """weighted_score per slice, flagged by the gate's rule: "regression" when even the candidate's
+    upper bound is below the champion's point minus the tolerance, "lower, within noise" when only
+    its point is."""
     rows = [["slice", *scored]]
     cand = scored.get("candidate")
     champ = scored.get("champion")
@@ -64,8 +66,11 @@ def _slices(scored: Mapping[str, Any], tolerance: float) -> list[list[str]]:
                 other = s.report.slices.get(key, {}).get(value)
                 cells.append(_fmt(other, "weighted_score") if other else "–")
             held = champ.report.slices.get(key, {}).get(value) if champ else None
-            if held and summary.metrics["weighted_score"] < held.metrics["weighted_score"] - tolerance:
+            limit = held.metrics["weighted_score"] - tolerance if held else None
+            if limit is not None and summary.intervals["weighted_score"][2] < limit:
                 cells[0] += " ⚠ regression"
+            elif limit is not None and summary.metrics["weighted_score"] < limit:
+                cells[0] += " (lower, within noise)"
             rows.append([f"{key}={value}", *cells])
     return rows
 

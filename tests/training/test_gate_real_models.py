@@ -95,12 +95,15 @@ def test_a_better_model_is_promoted_and_one_trained_on_corrupted_labels_is_rejec
     failed = {c.name for c in worse.decision.failed()}
     assert {"floor:json_valid_rate", "regression:json_valid_rate"} <= failed, worse.decision.reasons
     assert worse_scores["candidate"]["json_valid_rate"] < worse_scores["champion"]["json_valid_rate"]
+    # the report flags the slices by the gate's rule
+    assert "⚠ regression" in (world["root"] / "corrupted-eval" / "report.md").read_text(encoding="utf-8")
+    assert "⚠ regression" not in (world["root"] / "good-eval" / "report.md").read_text(encoding="utf-8")
 
     version = client.get_model_version(name, worse.version)
     assert version.tags["gate.promote"] == "false" and "json_valid_rate" in version.tags["gate.reasons"]
     assert not version.aliases
     champion = client.get_model_version_by_alias(name, "champion")
-    assert champion.version == better.version and champion.tags["replaced_version"] == first.version
+    assert str(champion.version) == better.version and champion.tags["replaced_version"] == first.version
 
 
 def _judge_only_decision(world: dict[str, Any], name: str, policy: GateParams) -> Any:
