@@ -33,16 +33,20 @@ def synth(
 
     if out is None and gallery is None:
         raise typer.BadParameter("give an output folder, --gallery PATH, or both")
-    p = _params(params, set_).synth
+    loaded = _params(params, set_)
+    p = loaded.synth
     try:
         if out is not None:
-            result = generate.run(p, out)
+            result = generate.run(p, out, executor=loaded.executor)
             table = Table(title=f"synth: {result.manifest['num_docs']} documents in {out}")
             for group, counts in result.manifest["counts"].items():
                 table.add_row(group, ", ".join(f"{k}={v}" for k, v in counts.items()))
             console.print(table)
             rate = result.manifest["num_docs"] / result.seconds["wall"]
-            console.print(f"{rate:.1f} documents/s on {result.workers} process(es)")
+            ex = loaded.executor
+            where = (f"{result.workers} process(es)" if ex.kind == "local"
+                     else f"Dask {ex.address or f'LocalCluster of {ex.dask_workers} workers'}")
+            console.print(f"{rate:.1f} documents/s on {where}")
         if gallery is not None:
             console.print(f"gallery: {gallery_mod.contact_sheet(p, gallery)}")
     except fonts.FontError as err:
@@ -89,9 +93,10 @@ def anonymize(
     from tasks.privacy.stage import anonymize as run_anonymize
     from tasks.privacy.surrogates import MissingKeyError
 
-    p = _params(params, set_).anonymize
+    loaded = _params(params, set_)
+    p = loaded.anonymize
     try:
-        result = run_anonymize(src, out, quarantine, reports, p, eval_set=eval_set)
+        result = run_anonymize(src, out, quarantine, reports, p, eval_set=eval_set, executor=loaded.executor)
     except (MissingKeyError, LeakError) as err:
         fail(err, 1)
     console.print(f"anonymize: {result.documents} documents = {result.anonymized} pseudonymised + "
@@ -162,9 +167,10 @@ def qc_cmd(
     """Great-expectations label suite, page image checks and a second OCR reading; quarantine failures."""
     from tasks.quality.stage import QcError, qc
 
-    p = _params(params, set_).qc
+    loaded = _params(params, set_)
+    p = loaded.qc
     try:
-        result = qc(src, out, quarantine, reports, p)
+        result = qc(src, out, quarantine, reports, p, executor=loaded.executor)
     except QcError as err:
         fail(err, 1)
     console.print(f"qc: {result.documents} documents = {result.passed} passed + {result.quarantined} quarantined "
@@ -192,6 +198,9 @@ def build_cmd(
         fail(err, 1)
     splits = ", ".join(f"{k} {v}" for k, v in result.counts.items())
     console.print(f"build: {splits}; {result.groups} patient groups; {len(result.shards)} shards; card {result.card}")
+    if result.pins is not None:
+        console.print("pinned splits: {pinned} documents kept their split ({moved} moved with a patient group pinned "
+                      "elsewhere), {new} new placed by the rule, {missing} pinned not in this build".format(**result.pins))
 
 
 @app.command("pin-splits")

@@ -4,7 +4,7 @@ over one library function; parameters are loaded once here and each function get
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 from rich.table import Table
@@ -154,6 +154,39 @@ def gate_cmd(
     console.print(f"champion is now {result.champion or 'none'}", markup=False)
 
 
+@app.command("check-champion")
+def check_champion_cmd(
+    dataset: Annotated[Path, typer.Argument(help="the dataset holding the canary pages (its test split)")],
+    lock: Annotated[Path, typer.Option(help="the promotion lock")] = Path("mlflow/registry.lock"),
+    params: ParamsOpt = Path("params.yaml"),
+    set_: SetOpt = None,
+) -> None:
+    """Re-check the champion through models:/NAME@champion on its canary pages; roll back when it fails."""
+    from mlflow.tracking import MlflowClient
+
+    from tasks.evaluation.stage import canary_reproducer
+    from tasks.registry.registry import RegistryError
+    from tasks.registry.smoke import check_champion
+    from tasks.training.tracking import configure
+
+    p = _params(params, set_)
+    try:
+        done = check_champion(MlflowClient(configure(p.tracking)), p.tracking.registered_model,
+                              reproducer_for=lambda ids: canary_reproducer(dataset, p.evaluate, ids),
+                              tolerance=p.gate.reproduce_tolerance, lock_path=lock)
+    except RegistryError as err:
+        fail(err, 1)
+    if done.version is None:
+        console.print("check-champion: no champion yet", markup=False)
+    elif done.smoke is not None and done.smoke.passed:
+        console.print(f"check-champion: v{done.version} reproduces its canary numbers", markup=False)
+    else:
+        where = f"rolled back to {done.rollback.champion or 'none'}" if done.rollback else "not rolled back"
+        failures = "; ".join(done.smoke.failures) if done.smoke else ""
+        console.print(f"check-champion: v{done.version} FAILED ({failures}); {where}", markup=False, soft_wrap=True)
+        raise typer.Exit(2)
+
+
 @app.command("rollback")
 def rollback_cmd(
     reason: Annotated[str, typer.Option(help="why (recorded on both versions)")],
@@ -174,3 +207,41 @@ def rollback_cmd(
     except RegistryError as err:
         fail(err, 1)
     console.print(f"rollback: champion {done.replaced} -> {done.champion} ({reason})", markup=False)
+
+
+# Orchestration: these two commands reach into flows/ (Prefect), imported only when they run, so
+# the library and every other command stay free of Prefect.
+PipelinesOpt = Annotated[Path, typer.Option("--pipelines", help="deployments, schedules, work pools")]
+
+
+def _pipelines(path: Path) -> object:
+    from tasks.orchestration import PipelinesError, load_pipelines
+
+    try:
+        return load_pipelines(path)
+    except PipelinesError as err:
+        fail(err, 2)
+
+
+@app.command("deploy")
+def deploy_cmd(pipelines: PipelinesOpt = Path("pipelines.yaml"),
+               project: Annotated[Path, typer.Option(help="the checkout the flows run in")] = Path(".")) -> None:
+    """Apply pipelines.yaml to the Prefect server at PREFECT_API_URL (missing work pools and limits created)."""
+    from flows.deploy import deploy
+
+    spec = _pipelines(pipelines)
+    for name, dep_id in deploy(spec, project).items():  # type: ignore[arg-type]
+        console.print(f"deployment {name}: {dep_id}", markup=False)
+
+
+@app.command("serve")
+def serve_cmd(pipelines: PipelinesOpt = Path("pipelines.yaml"),
+              project: Annotated[Path, typer.Option(help="the checkout the flows run in")] = Path("."),
+              limit: Annotated[Optional[int], typer.Option(help="flow runs at once")] = None) -> None:  # noqa: UP045
+    """Serve every deployment of pipelines.yaml from this process (single-machine set-up; Ctrl-C stops)."""
+    from flows.deploy import serve
+
+    try:
+        serve(_pipelines(pipelines), project, limit=limit)  # type: ignore[arg-type]
+    except ValueError as err:
+        fail(err, 2)

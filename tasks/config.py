@@ -361,6 +361,18 @@ class TrackingParams(_Section):
         2048, ge=0, description="a LoRA run's MLflow model carries its base weights up to this size, else a reference")
 
 
+class ExecutorParams(_Section):
+    """Where per-document work (synth, anonymize, qc) runs. ``local``: in this process or a pool of
+    local processes, sized by each stage's own ``workers``; ``dask``: a ``distributed`` cluster.
+    Outputs are byte-identical whichever runs them."""
+
+    kind: Literal["local", "dask"] = "local"
+    address: str | None = Field(
+        None, description="a Dask scheduler, e.g. tcp://10.0.0.5:8786; None with kind dask: a LocalCluster per map")
+    dask_workers: int = Field(2, gt=0, description="worker processes of that LocalCluster")
+    threads_per_worker: int = Field(1, gt=0, description="threads per LocalCluster worker")
+
+
 class Params(_Section):
     """All of params.yaml. One attribute per DVC stage."""
 
@@ -374,6 +386,7 @@ class Params(_Section):
     evaluate: EvaluateParams = EvaluateParams()
     gate: GateParams = GateParams()  # built on use: its check needs apply_overrides
     tracking: TrackingParams = TrackingParams()
+    executor: ExecutorParams = ExecutorParams()
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:

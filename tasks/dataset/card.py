@@ -30,14 +30,6 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
     return lines + [""]
 
 
-def _pins_md(pins: Mapping[str, int] | None) -> str:
-    if pins is None:
-        return "No pinned splits: every group was placed by the rule above."
-    return (f"Pinned splits: {pins['pinned']} documents kept the split they were pinned to "
-            f"({pins['moved']} moved with a patient group pinned elsewhere), {pins['new']} new documents "
-            f"placed by the rule; {pins['missing']} pinned documents are not in this build.")
-
-
 def _privacy_md(privacy: Mapping[str, Any] | None) -> list[str]:
     if privacy is None:
         return ["No privacy reports were given to this build.", ""]
@@ -92,8 +84,6 @@ def render_markdown(card: Mapping[str, Any]) -> str:
         + f" (max deviation {q['max_size_deviation']:.3f}). Largest gap between a type's share in a "
         "split and its overall share: "
         + ", ".join(f"{s} {q['max_type_deviation'][s]:.3f}" for s in SPLITS) + ".",
-        "",
-        _pins_md(card.get("pins")),
         "",
         "## Aspect-ratio buckets (width / height)",
         "",

@@ -52,6 +52,9 @@ class BuildResult:
     shards: tuple[Path, ...]
     card: Path  # DATASET_CARD.md
     card_json: Path
+    # Pinned-split counts: printed, not in the card, so that pinning a build's own assignment
+    # (which changes these counts, not the splits) leaves the dataset's bytes and DVC hash alone.
+    pins: dict[str, int] | None = None
 
 
 def _privacy(reports: Path | None) -> dict[str, Any] | None:
@@ -178,8 +181,6 @@ def build(src: Path, out: Path, params: BuildParams, *, privacy_reports: Path | 
         "split_quality": split_quality(doc_split, {d.doc_id: d.document_type for d in docs},
                                        params.splits).to_json(),
         "buckets": {s: {b: len(ids) for b, ids in per.items()} for s, per in buckets.items()},
-        "pins": {"pinned": sum(1 for d in docs if d.doc_id in pins), "new": sum(1 for d in docs if d.doc_id not in pins),
-                 "missing": len(set(pins) - {d.doc_id for d in docs}), "moved": len(moved)} if pinned_splits else None,
         "privacy": privacy,
         "upstream_manifests": upstream,
         "shards": {i.path.relative_to(out).as_posix(): {"samples": i.samples, "bytes": i.bytes,
@@ -197,4 +198,6 @@ def build(src: Path, out: Path, params: BuildParams, *, privacy_reports: Path | 
         shards=tuple(i.path for i in shard_infos),
         card=out / "DATASET_CARD.md",
         card_json=out / "card.json",
+        pins={"pinned": sum(1 for d in docs if d.doc_id in pins), "new": sum(1 for d in docs if d.doc_id not in pins),
+              "missing": len(set(pins) - {d.doc_id for d in docs}), "moved": len(moved)} if pinned_splits else None,
     )

@@ -104,9 +104,11 @@ def canary_metrics(scored: Scored, examples: Sequence[Example], params: Evaluate
     return {k: report.overall.metrics[k] for k in CANARY_METRICS}
 
 
-def canary_reproducer(dataset: Path, params: EvaluateParams) -> Callable[[str], dict[str, float]]:
+def canary_reproducer(dataset: Path, params: EvaluateParams,
+                      ids: Sequence[str] | None = None) -> Callable[[str], dict[str, float]]:
     """What the smoke check runs: the model behind a registry URI, loaded the way serving loads it
-    (``mlflow.pyfunc.load_model`` and ``predict`` on page bytes), scored on the canary pages."""
+    (``mlflow.pyfunc.load_model`` and ``predict`` on page bytes), scored on the canary pages (the
+    test documents ``ids``, by default this evaluation's canary)."""
     def reproduce(model_uri: str) -> dict[str, float]:
         import io
 
@@ -114,7 +116,15 @@ def canary_reproducer(dataset: Path, params: EvaluateParams) -> Callable[[str], 
 
         import mlflow
 
-        examples = canary(read_split(Path(dataset), "test"), params)
+        test = read_split(Path(dataset), "test")
+        if ids is None:
+            examples = canary(test, params)
+        else:
+            by_id = {ex.key: ex for ex in test}
+            missing = [i for i in ids if i not in by_id]
+            if missing:
+                raise ValueError(f"canary pages {missing} are not in {dataset}'s test split")
+            examples = [by_id[i] for i in ids]
         reader = mlflow.pyfunc.load_model(model_uri)
         pages = []
         for ex in examples:

@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image
-from tqdm import tqdm
 
 from tasks import rrn as rrn_lib
-from tasks.config import AnonymizeParams
+from tasks.config import AnonymizeParams, ExecutorParams
 from tasks.docstore import SUBDIRS, copy_document, json_bytes
+from tasks.parallel import process_map
 from tasks.privacy import images as image_rewrite
 from tasks.privacy import leaks
 from tasks.privacy.detect import evaluate, load_examples
@@ -140,6 +140,11 @@ def _process(doc_id: str, src: Path, out: Path, result: LabelResult, params: Ano
     return None
 
 
+def _process_job(args: tuple[str, Path, Path, LabelResult, AnonymizeParams, Path]) -> tuple[str, str] | None:
+    """``_process`` with one picklable argument, for process_map."""
+    return _process(*args)
+
+
 def _reset(*dirs: Path) -> None:
     for d in dirs:
         shutil.rmtree(d, ignore_errors=True)
@@ -147,8 +152,12 @@ def _reset(*dirs: Path) -> None:
 
 
 def anonymize(src: Path, out: Path, quarantine: Path, reports: Path, params: AnonymizeParams, *,
-              eval_set: Path | None = None, progress: bool = True) -> AnonymizeResult:
-    """Pseudonymise every labelled document of ``src`` into ``out``; reports go to ``reports``."""
+              eval_set: Path | None = None, progress: bool = True, workers: int = 0,
+              executor: ExecutorParams | None = None) -> AnonymizeResult:
+    """Pseudonymise every labelled document of ``src`` into ``out``; reports go to ``reports``.
+
+    Pages are rewritten on ``executor`` (None or kind local: ``workers`` local processes, 0 one per
+    core); with dask, ``src`` and ``out`` must be paths every worker can reach."""
     key = key_from_env(params.key_env)
     font_path = fonts.require_hangul(params.font)
     _reset(out, quarantine, reports)
@@ -158,14 +167,15 @@ def anonymize(src: Path, out: Path, quarantine: Path, reports: Path, params: Ano
     handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
     log.addHandler(handler)
     try:
-        return _run(src, out, quarantine, reports, params, key, font_path, eval_set, progress)
+        return _run(src, out, quarantine, reports, params, key, font_path, eval_set, progress, workers, executor)
     finally:
         log.removeHandler(handler)
         handler.close()
 
 
 def _run(src: Path, out: Path, quarantine: Path, reports: Path, params: AnonymizeParams, key: bytes,
-         font_path: Path, eval_set: Path | None, progress: bool) -> AnonymizeResult:
+         font_path: Path, eval_set: Path | None, progress: bool, workers: int,
+         executor: ExecutorParams | None) -> AnonymizeResult:
     image_ids = {p.stem for p in (src / "images").glob("*")} if (src / "images").is_dir() else set()
     label_paths = sorted((src / "labels").glob("*.json"))
     doc_ids = sorted(image_ids | {p.stem for p in label_paths})
@@ -177,17 +187,30 @@ def _run(src: Path, out: Path, quarantine: Path, reports: Path, params: Anonymiz
     originals = {doc_id: pseudonymise_label(label, pz).identifiers for doc_id, label in labels.items()}
     pz = Pseudonymizer(key, avoid={v for ids in originals.values() for _, v in ids})
 
+    # Once `avoid` is fixed, a surrogate depends only on the key and the value (an HMAC), so the
+    # labels are pseudonymised here and each page is rewritten independently (_process reads only
+    # its own document and writes only its own files): that part runs on the executor. Everything
+    # shared across documents (counters, quarantine copies, the quasi-identifier records for
+    # k-anonymity, the identifiers for the batch leak scan, the log) stays in this loop, in doc_id
+    # order, so outputs and reports are the same on any executor.
+    pseudonymised = {doc_id: pseudonymise_label(label, pz) for doc_id, label in sorted(labels.items())}
+    labelled = [doc_id for doc_id in doc_ids if doc_id in labels]
+    # Paths absolute: with dask the workers may run in another folder, or on another machine.
+    jobs = [(doc_id, src.resolve(), out.resolve(), pseudonymised[doc_id], params, font_path) for doc_id in labelled]
+    problems = dict(zip(labelled, process_map(_process_job, jobs, workers=workers, desc="anonymize",
+                                              progress=progress, executor=executor, names=labelled), strict=True))
+
     by_reason: dict[str, int] = {}
     pii_by_type: dict[str, int] = {}
     kept: list[QuasiRecord] = []
     all_identifiers: list[tuple[str, str]] = []
-    for doc_id in tqdm(doc_ids, desc="anonymize", unit="doc", disable=not progress):
+    for doc_id in doc_ids:
         if doc_id not in labels:
             problem: tuple[str, str] | None = ("unlabelled", "no label: its identifiers cannot be verified")
         else:
-            result = pseudonymise_label(labels[doc_id], pz)
+            result = pseudonymised[doc_id]
             all_identifiers.extend(result.identifiers)
-            problem = _process(doc_id, src, out, result, params, font_path)
+            problem = problems[doc_id]
         if problem:
             by_reason[problem[0]] = by_reason.get(problem[0], 0) + 1
             _quarantine(quarantine, src, doc_id, *problem)

@@ -16,12 +16,13 @@ from pathlib import Path
 
 from PIL import Image
 
-from tasks.config import QcParams
+from tasks.config import ExecutorParams, QcParams
 from tasks.docstore import copy_document, json_bytes
 from tasks.parallel import process_map
 from tasks.quality.image_checks import build_image_checks, check_page
 from tasks.quality.label_noise import disagreements, is_noisy
 from tasks.quality.label_suite import run_label_suite
+
 
 class QcError(RuntimeError):
     """The batch failed more checks than qc.max_fail_rate allows."""
@@ -62,8 +63,11 @@ def _page_reasons(args: tuple[Path, str, dict, QcParams]) -> tuple[str, list[str
 
 
 def qc(src: Path, out: Path, quarantine: Path, reports: Path, params: QcParams, *, workers: int = 0,
-       progress: bool = True) -> QcResult:
-    """Check every document of ``src``; passing ones go to ``out``, failing ones to ``quarantine``."""
+       progress: bool = True, executor: ExecutorParams | None = None) -> QcResult:
+    """Check every document of ``src``; passing ones go to ``out``, failing ones to ``quarantine``.
+
+    The page checks run on ``executor`` (None or kind local: ``workers`` local processes, 0 one
+    per core); with dask, ``src`` must be a path every worker can read."""
     for d in (out, quarantine, reports):
         shutil.rmtree(d, ignore_errors=True)
         d.mkdir(parents=True)
@@ -78,8 +82,10 @@ def qc(src: Path, out: Path, quarantine: Path, reports: Path, params: QcParams, 
     for doc_id, failed in suite.failures.items():
         reasons.setdefault(doc_id, []).extend(f"label_suite: {name}" for name in failed)
 
-    jobs = [(src, d, labels[d], params) for d in doc_ids if d in labels]
-    for doc_id, found in process_map(_page_reasons, jobs, workers=workers, desc="qc", progress=progress):
+    # src absolute: with dask the workers may run in another folder, or on another machine.
+    jobs = [(src.resolve(), d, labels[d], params) for d in doc_ids if d in labels]
+    for doc_id, found in process_map(_page_reasons, jobs, workers=workers, desc="qc", progress=progress,
+                                     executor=executor, names=[job[1] for job in jobs]):
         reasons[doc_id].extend(found)
 
     by_check: dict[str, int] = {}

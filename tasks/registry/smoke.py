@@ -10,13 +10,14 @@ data than the one the gate judged. A ``reproduce`` that raises (the model does n
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tasks.registry.registry import CHAMPION, Promotion, promote, rollback
+from tasks.registry.registry import CHAMPION, Promotion, champion_version, promote, rollback
 
 if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient
@@ -82,3 +83,37 @@ def promote_with_smoke(client: MlflowClient, name: str, version: str, *, expecte
     back = rollback(client, name, reason=why, lock_path=lock_path, expected_champion=str(version),
                     allow_empty=True)
     return SmokeOutcome(done, result, back)
+
+
+# Version tags the gate writes at registration, so that the champion can be re-checked any time later.
+CANARY_IDS_TAG, CANARY_METRICS_TAG = "canary.ids", "canary.metrics"
+
+
+@dataclass(frozen=True)
+class ChampionCheck:
+    version: str | None  # the champion that was checked; None: there is none
+    smoke: SmokeResult | None
+    rollback: Promotion | None
+
+
+def check_champion(client: MlflowClient, name: str, *, reproducer_for: Callable[[list[str]], Reproduce],
+                   tolerance: float, lock_path: Path) -> ChampionCheck:
+    """The monitor's rollback trigger: re-read the current champion's canary pages through
+    ``models:/NAME@champion`` and compare with the numbers its gate recorded; on failure roll back
+    (only if the champion has not moved meanwhile). ``reproducer_for(ids)`` scores those pages."""
+    version = champion_version(client, name)
+    if version is None:
+        return ChampionCheck(None, None, None)
+    tags = client.get_model_version(name, version).tags
+    if CANARY_METRICS_TAG not in tags or CANARY_IDS_TAG not in tags:
+        result = SmokeResult(False, f"models:/{name}@{CHAMPION}", {}, failures=(
+            f"version {version} carries no {CANARY_METRICS_TAG}/{CANARY_IDS_TAG} tags: it was not promoted by the gate",))
+        return ChampionCheck(version, result, None)
+    reproduce = reproducer_for(json.loads(tags[CANARY_IDS_TAG]))
+    result = post_promotion_check(name, reproduce=reproduce, expected=json.loads(tags[CANARY_METRICS_TAG]),
+                                  tolerance=tolerance)
+    if result.passed:
+        return ChampionCheck(version, result, None)
+    why = f"monitor: champion v{version} no longer reproduces its gate's canary numbers: " + "; ".join(result.failures)
+    back = rollback(client, name, reason=why, lock_path=lock_path, expected_champion=version, allow_empty=True)
+    return ChampionCheck(version, result, back)

@@ -106,7 +106,7 @@ def run_gate(evaluation: Path, train_run: Path, out: Path, policy: GateParams, e
     from mlflow.tracking import MlflowClient
 
     from tasks.registry.registry import champion_version, register_candidate
-    from tasks.registry.smoke import promote_with_smoke
+    from tasks.registry.smoke import CANARY_IDS_TAG, CANARY_METRICS_TAG, promote_with_smoke
     from tasks.training.tracking import configure
 
     evaluation, out = Path(evaluation), Path(out)
@@ -123,7 +123,9 @@ def run_gate(evaluation: Path, train_run: Path, out: Path, policy: GateParams, e
     report_uri = log_evaluation(client, run["run_id"], evaluation, reports, test_split)
     version = register_candidate(client, name, run["model_uri"], run_id=run["run_id"], decision=decision,
                                  report=report_uri,
-                                 tags={"dataset.test_sha256": test_split["sha256"]} if test_split else None)
+                                 tags={**({"dataset.test_sha256": test_split["sha256"]} if test_split else {}),
+                                       CANARY_IDS_TAG: json.dumps(seen["canary"]),
+                                       CANARY_METRICS_TAG: json.dumps(seen["canary_metrics"])})
     smoke = None
     if decision.promote:
         outcome = promote_with_smoke(

@@ -29,7 +29,7 @@ from tasks.synthesis.render import LAYOUTS, FontSet, render, text_style
 from tasks.synthesis.values import GENERATORS
 
 if TYPE_CHECKING:
-    from tasks.config import SynthParams
+    from tasks.config import ExecutorParams, SynthParams
 
 CLEAN = "clean"
 
@@ -176,15 +176,20 @@ def _count(metas: list[dict], key: Any) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def run(params: SynthParams, out: Path, *, progress: bool = True) -> SynthResult:
-    """Generate ``params.num_docs`` documents into ``out`` and write ``out/manifest.json``."""
+def run(params: SynthParams, out: Path, *, progress: bool = True,
+        executor: ExecutorParams | None = None) -> SynthResult:
+    """Generate ``params.num_docs`` documents into ``out`` and write ``out/manifest.json``.
+
+    ``executor``: where documents are made (None or kind local: ``params.workers`` local
+    processes). With dask, ``out`` must be a path every worker can write to."""
     for name in {params.fonts.title, params.fonts.label, *params.fonts.values}:
         fonts.require_hangul(name, tuple(params.fonts.font_dirs))  # fail before starting workers
     _prepare(out)
     workers = params.workers or os.cpu_count() or 1
-    jobs = [(params, i, out) for i in range(params.num_docs)]
+    jobs = [(params, i, out.resolve()) for i in range(params.num_docs)]  # absolute: workers may run elsewhere
     start = time.perf_counter()
-    results = process_map(_write_one, jobs, workers=workers, desc="synth", progress=progress)
+    results = process_map(_write_one, jobs, workers=workers, desc="synth", progress=progress, executor=executor,
+                          names=[doc_id(params.seed, i) for i in range(params.num_docs)])
     wall = time.perf_counter() - start
     metas = [res["meta"] for res in results]
     manifest = {

@@ -245,3 +245,21 @@ def test_evaluate_gate_and_registry_end_to_end(dataset: Path, reference: tuple[P
     assert version.tags["report"] == f"runs:/{run_id}/evaluation/report.html"
     card = json.loads((dataset / "card.json").read_text())
     assert version.tags["dataset.test_sha256"] == card["files"]["test.jsonl"] == seen["test_split"]["sha256"]
+
+    # The monitor's trigger: the champion re-read later through its registry URI. Intact, it passes;
+    # with a weight file of its registered artifact damaged, it fails and is rolled back by itself.
+    from tasks.registry.smoke import check_champion
+
+    def checks() -> Any:
+        return check_champion(client, tracking.registered_model, tolerance=0.02, lock_path=tmp_path / "lock",
+                              reproducer_for=lambda ids: canary_reproducer(dataset, params, ids))
+    fine = checks()
+    assert fine.version == promoted.version and fine.smoke.passed and fine.rollback is None
+    weights = sorted(Path(ref_tmp, "artifacts").rglob("*.safetensors"))
+    assert weights
+    for w in weights:
+        w.write_bytes(w.read_bytes()[:-64])
+    broken = checks()
+    assert not broken.smoke.passed and broken.rollback is not None
+    assert any("truncated or changed" in f or "failed" in f for f in broken.smoke.failures), broken.smoke.failures
+    assert client.get_registered_model(tracking.registered_model).aliases.get("champion") is None

@@ -1,0 +1,173 @@
+"""The flows: two doors into one pipeline. ``dvc repro`` runs dvc.yaml; these run the same stages
+(in the order dvc.yaml's dependencies give) one Prefect task each, adding schedules, retries,
+the GPU slot, artifacts and failure records. Deployments and schedules: ``pipelines.yaml``.
+
+* ``data_pipeline``: every stage up to the dataset (synth/collect -> anonymize -> qc -> build).
+* ``train_pipeline``: the stages after the dataset (train -> evaluate -> gate; the gate registers,
+  promotes and runs the post-promotion check).
+* ``nightly_retrain``: data, pin the new documents' splits, then train only when the dataset
+  changed (or ``force``); push the data to the DVC remote and record the dataset version.
+* ``monitor``: re-check the champion through its registry URI; roll back when it fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.tasks import exponential_backoff
+
+from flows.stages import IO_RETRIES, StageFailed, stage_env, stage_task, tool, up_to_date
+from tasks.orchestration import dataset_version, read_stages, stage_order
+
+DATASET_STAGE = "build"  # where data_pipeline ends and train_pipeline begins
+MODEL_TARGET = "gate"
+FAILURES = Path("reports") / "flows" / "failures.jsonl"  # orchestration's own record, not a DVC output
+
+
+def _root(project: str) -> Path:
+    return Path(project or os.environ.get("CLAIMVLM_PROJECT", ".")).resolve()
+
+
+def record_failure(flow: Any, flow_run: Any, state: Any) -> None:
+    """Failure/crash hook: which stage failed and why, as an artifact and a line in reports/flows/."""
+    err = state.result(raise_on_failure=False) if state.is_failed() else None
+    stage = err.stage if isinstance(err, StageFailed) else None
+    reason = str(err) if err is not None else (state.message or state.name)
+    entry = {"flow": flow.name, "flow_run": flow_run.name, "state": state.name, "stage": stage,
+             "reason": reason[:2000], "at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    path = _root(str(flow_run.parameters.get("project", "."))) / FAILURES
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    create_markdown_artifact(key="failure", markdown=f"# {flow.name} {state.name.lower()}\n\n"
+                             f"- stage: `{stage or 'none (before or between stages)'}`\n- reason: {reason[:2000]}\n",
+                             description=f"{flow.name}: {stage or state.name}")
+
+
+def run_stages(project: str, targets: list[str], after: list[str], *, force: bool,
+               io_retry_delay: float) -> list[dict[str, Any]]:
+    root = _root(project)
+    order = stage_order(read_stages(root / "dvc.yaml"), targets, after=after)
+    outcomes = [stage_task(s, io_retry_delay=io_retry_delay)(s, str(root), force) for s in order]
+    create_table_artifact(key="stages", table=outcomes, description=" -> ".join(order))
+    return outcomes
+
+
+@flow(name="data_pipeline", on_failure=[record_failure], on_crashed=[record_failure])
+def data_pipeline(project: str = ".", force: bool = False, io_retry_delay: float = 10.0) -> list[dict[str, Any]]:
+    """synth/collect -> anonymize -> qc -> build, skipping stages whose inputs did not change."""
+    return run_stages(project, [DATASET_STAGE], [], force=force, io_retry_delay=io_retry_delay)
+
+
+@flow(name="train_pipeline", on_failure=[record_failure], on_crashed=[record_failure])
+def train_pipeline(project: str = ".", force: bool = False, io_retry_delay: float = 10.0) -> list[dict[str, Any]]:
+    """train -> evaluate -> gate on the current dataset."""
+    return run_stages(project, [MODEL_TARGET], [DATASET_STAGE], force=force, io_retry_delay=io_retry_delay)
+
+
+@task(name="pin-splits")
+def pin_new_documents(project: str) -> str:
+    """Freeze the splits of the documents this build added (build's pinned-splits dependency)."""
+    root = _root(project)
+    build = read_stages(root / "dvc.yaml")[DATASET_STAGE]
+    pins = next((d for d in build.deps if Path(d).name == "pinned_splits.json"), None)
+    if pins is None:
+        return "build has no pinned-splits file: nothing pinned"
+    res = subprocess.run([tool("claimvlm"), "pin-splits", build.outs[0], pins], cwd=root, env=stage_env(),
+                         capture_output=True, text=True, check=False)
+    if res.returncode != 0:
+        raise StageFailed("pin-splits", res.returncode, (res.stderr or res.stdout).strip()[-2000:])
+    return res.stdout.strip()
+
+
+@task(name="dvc-push", retries=IO_RETRIES, retry_delay_seconds=exponential_backoff(backoff_factor=10), tags=["io"])
+def push_data(project: str, remote: str | None) -> str | None:
+    """Push every cached output to the DVC remote; returns the remote's URL (None: none configured)."""
+    root = _root(project)
+    listed = subprocess.run([tool("dvc"), "remote", "list"], cwd=root, env=stage_env(), capture_output=True,
+                            text=True, check=True).stdout.split("\n")
+    urls = dict(line.split(None, 1) for line in listed if line.strip())
+    name = remote or subprocess.run([tool("dvc"), "remote", "default"], cwd=root, env=stage_env(),
+                                    capture_output=True, text=True).stdout.strip() or None
+    if name is None or name not in urls:
+        get_run_logger().warning("no DVC remote configured: the dataset stays in the local cache only")
+        return None
+    res = subprocess.run([tool("dvc"), "push", "-q", "-r", name], cwd=root, env=stage_env(), capture_output=True,
+                         text=True)
+    if res.returncode != 0:
+        raise StageFailed("dvc-push", res.returncode, (res.stderr or res.stdout).strip()[-2000:])
+    return urls[name].strip()
+
+
+@task(name="record-dataset-version")
+def record_dataset_version(project: str, remote_url: str | None) -> dict[str, Any]:
+    """dvc.lock's hash, the dataset's DVC hash and the remote, on the gate's model version (when one
+    was registered) and as an artifact: any model version leads back to the exact bytes."""
+    root = _root(project)
+    version = dataset_version(root, remote_url, DATASET_STAGE)
+    gate = read_stages(root / "dvc.yaml")[MODEL_TARGET]
+    decision_path = next((root / o for o in gate.outs if Path(o).name == "decision.json"), None)
+    if decision_path is not None and decision_path.is_file():
+        decision = json.loads(decision_path.read_text(encoding="utf-8"))
+        from mlflow.tracking import MlflowClient
+
+        from tasks.config import load_params
+        from tasks.training.tracking import configure
+
+        tracking = load_params(root / "params.yaml").tracking
+        client = MlflowClient(configure(tracking))
+        for key, value in {"dvc.lock.sha256": version["dvc_lock_sha256"], "dvc.remote": remote_url or "none",
+                           "dvc.dataset": json.dumps(version["dataset"])}.items():
+            client.set_model_version_tag(decision["registered_model"], str(decision["version"]), key, value)
+        version["model_version"] = decision["version"]
+    create_markdown_artifact(key="dataset-version", markdown="# Dataset version\n\n```json\n"
+                             + json.dumps(version, indent=1) + "\n```\n")
+    return version
+
+
+@flow(name="nightly_retrain", on_failure=[record_failure], on_crashed=[record_failure])
+def nightly_retrain(project: str = ".", force: bool = False, remote: str | None = None,
+                    io_retry_delay: float = 10.0) -> dict[str, Any]:
+    """Data, then (only with new data or ``force``) training, evaluation and the gate."""
+    data = data_pipeline(project, io_retry_delay=io_retry_delay)
+    pinned = pin_new_documents(project)
+    # The pins are build's dependency: build runs again, and writes the same bytes (pinning a build's
+    # own assignment moves no document), so only genuinely new data reaches the train stage.
+    rebuilt = run_stages(project, [DATASET_STAGE], [], force=False, io_retry_delay=io_retry_delay)[-1:]
+    root = _root(project)
+    model_stages = stage_order(read_stages(root / "dvc.yaml"), [MODEL_TARGET], after=[DATASET_STAGE])
+    if not force and all(up_to_date(root, s) for s in model_stages):
+        create_markdown_artifact(key="nightly", markdown="# Nightly retrain\n\nNo new data since the last "
+                                 "trained dataset and no `force`: nothing trained.\n")
+        return {"data": data, "pinned": pinned, "trained": False}
+    trained = train_pipeline(project, force=force, io_retry_delay=io_retry_delay)
+    version = record_dataset_version(project, push_data(project, remote))
+    return {"data": data + rebuilt, "pinned": pinned, "trained": True, "train": trained, "dataset_version": version}
+
+
+@task(name="check-champion", retries=IO_RETRIES, retry_delay_seconds=exponential_backoff(backoff_factor=10))
+def check_champion(project: str) -> dict[str, Any]:
+    """`claimvlm check-champion` (tasks.registry.smoke.check_champion) on the dataset's canary pages."""
+    root = _root(project)
+    dataset = read_stages(root / "dvc.yaml")[DATASET_STAGE].outs[0]
+    res = subprocess.run([tool("claimvlm"), "check-champion", dataset], cwd=root, env=stage_env(),
+                         capture_output=True, text=True, check=False)
+    verdict = {0: "passed", 2: "failed: rolled back"}.get(res.returncode, "error")
+    said = (res.stdout + res.stderr).strip()[-4000:]
+    create_markdown_artifact(key="monitor", markdown=f"# Champion check: {verdict}\n\n```\n{said}\n```\n")
+    if verdict == "error":
+        raise StageFailed("check-champion", res.returncode, (res.stderr or res.stdout).strip()[-2000:])
+    return {"verdict": verdict, "output": said}
+
+
+@flow(name="monitor", on_failure=[record_failure], on_crashed=[record_failure])
+def monitor(project: str = ".") -> dict[str, Any]:
+    """The champion re-read through models:/NAME@champion on its canary pages; rolled back on failure."""
+    return check_champion(project)

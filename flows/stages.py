@@ -1,0 +1,123 @@
+"""Prefect tasks over the DVC pipeline: one task run per ``dvc.yaml`` stage.
+
+A stage task asks DVC whether the stage is up to date (``dvc status``) and, if not, runs exactly
+that stage (``dvc repro --single-item``). DVC's lock file and cache are the record of what is
+done: a flow run that was killed, started again, finds the finished stages up to date and skips
+them, with no Prefect result persistence or cache keys to keep in step with DVC's hashes.
+
+Prefect adds what DVC lacks: retries with backoff on I/O stages only, a ``gpu`` global
+concurrency slot around the stages that use the accelerator, an artifact per stage, and a failure
+record naming the stage.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.tasks import exponential_backoff
+
+from tasks.orchestration import read_stages
+from tasks.stage_summaries import summarize
+
+# Orchestration policy per stage (not the DAG, which is dvc.yaml's):
+IO_STAGES = frozenset({"collect"})  # reads S3 or a share: transient errors are worth retrying
+GPU_STAGES = frozenset({"train", "evaluate", "gate"})  # each holds one slot of the `gpu` limit
+IO_RETRIES = 3
+GPU_LIMIT = "gpu"
+
+
+class StageFailed(RuntimeError):
+    def __init__(self, stage: str, returncode: int, tail: str) -> None:
+        self.stage, self.returncode, self.tail = stage, returncode, tail
+        super().__init__(f"stage {stage!r} failed (exit {returncode}): {tail}")
+
+
+def tool(name: str) -> str:
+    """A console script of this environment (dvc, claimvlm), whatever PATH the worker has."""
+    return str(Path(sys.executable).parent / name)
+
+
+def stage_env() -> dict[str, str]:
+    """The stage commands call `claimvlm`: this environment's bin first on PATH."""
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def _die_with_parent() -> None:
+    """Linux: the stage's process gets SIGKILL when the flow's process dies, so a killed flow run
+    leaves no orphan stage writing behind the next run's back (DVC releases a dead pid's locks)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _dvc(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([tool("dvc"), *args], cwd=project, env=stage_env(), capture_output=True, text=True,
+                          preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+
+
+def up_to_date(project: Path, stage: str) -> bool:
+    res = _dvc(project, "status", "--json", stage)
+    if res.returncode != 0:
+        raise StageFailed(stage, res.returncode, (res.stderr or res.stdout).strip()[-2000:])
+    status = json.loads(res.stdout or "{}")
+    return not status.get(stage)
+
+
+@contextlib.contextmanager
+def gpu_slot(stage: str) -> Iterator[None]:
+    """One slot of the `gpu` global concurrency limit (created by `claimvlm deploy`) for GPU stages."""
+    if stage not in GPU_STAGES:
+        yield
+        return
+    from prefect.concurrency.sync import concurrency
+
+    with concurrency(GPU_LIMIT, occupy=1):
+        yield
+
+
+def _run_stage(stage: str, project: str, force: bool = False) -> dict[str, Any]:
+    logger = get_run_logger()
+    root = Path(project).resolve()
+    started = time.perf_counter()
+    if not force and up_to_date(root, stage):
+        logger.info("stage %s is up to date: skipped", stage)
+        outcome = {"stage": stage, "status": "skipped", "seconds": round(time.perf_counter() - started, 3)}
+    else:
+        with gpu_slot(stage):
+            logger.info("running stage %s", stage)
+            res = _dvc(root, "repro", "--single-item", *(["--force"] if force else []), stage)
+        if res.returncode != 0:
+            raise StageFailed(stage, res.returncode, (res.stderr or res.stdout).strip()[-2000:])
+        for line in res.stdout.splitlines()[-20:]:
+            logger.info("%s | %s", stage, line)
+        outcome = {"stage": stage, "status": "ran", "seconds": round(time.perf_counter() - started, 3)}
+    spec = read_stages(root / "dvc.yaml")[stage]
+    create_markdown_artifact(key=f"stage-{stage}", markdown=summarize(spec, root, outcome),
+                             description=f"{stage}: {outcome['status']}")
+    return outcome
+
+
+run_stage = task(_run_stage, name="stage", task_run_name="{stage}")
+
+
+def stage_task(stage: str, *, io_retry_delay: float = 10.0) -> Any:
+    """The task for ``stage``: I/O stages retry with exponential backoff, the rest never (a
+    deterministic stage that failed fails the same way again)."""
+    if stage in IO_STAGES:
+        return run_stage.with_options(retries=IO_RETRIES,
+                                      retry_delay_seconds=exponential_backoff(backoff_factor=io_retry_delay),
+                                      tags=["io"])
+    return run_stage.with_options(tags=["gpu"] if stage in GPU_STAGES else [])
