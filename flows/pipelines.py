@@ -93,7 +93,7 @@ def push_data(project: str, remote: str | None) -> str | None:
     root = _root(project)
     listed = subprocess.run([tool("dvc"), "remote", "list"], cwd=root, env=stage_env(), capture_output=True,
                             text=True, check=True).stdout.split("\n")
-    urls = dict(line.split(None, 1) for line in listed if line.strip())
+    urls = {parts[0]: parts[1] for parts in (line.split() for line in listed) if len(parts) >= 2}
     name = remote or subprocess.run([tool("dvc"), "remote", "default"], cwd=root, env=stage_env(),
                                     capture_output=True, text=True).stdout.strip() or None
     if name is None or name not in urls:
@@ -103,7 +103,7 @@ def push_data(project: str, remote: str | None) -> str | None:
                          text=True)
     if res.returncode != 0:
         raise StageFailed("dvc-push", res.returncode, (res.stderr or res.stdout).strip()[-2000:])
-    return urls[name].strip()
+    return urls[name]
 
 
 @task(name="record-dataset-version")
@@ -122,6 +122,11 @@ def record_dataset_version(project: str, remote_url: str | None) -> dict[str, An
         from tasks.training.tracking import configure
 
         tracking = load_params(root / "params.yaml").tracking
+        if tracking.uri.startswith("sqlite:///") and not tracking.uri.startswith("sqlite:////"):
+            # the stages ran in the project: its relative store is the project's, not this process's cwd's
+            tracking = tracking.model_copy(update={
+                "uri": f"sqlite:///{root / tracking.uri.removeprefix('sqlite:///')}",
+                "artifact_root": str(root / tracking.artifact_root)})
         client = MlflowClient(configure(tracking))
         for key, value in {"dvc.lock.sha256": version["dvc_lock_sha256"], "dvc.remote": remote_url or "none",
                            "dvc.dataset": json.dumps(version["dataset"])}.items():
@@ -148,7 +153,9 @@ def nightly_retrain(project: str = ".", force: bool = False, remote: str | None 
                                  "trained dataset and no `force`: nothing trained.\n")
         return {"data": data, "pinned": pinned, "trained": False}
     trained = train_pipeline(project, force=force, io_retry_delay=io_retry_delay)
-    version = record_dataset_version(project, push_data(project, remote))
+    pushed = push_data.with_options(retry_delay_seconds=exponential_backoff(backoff_factor=io_retry_delay))(
+        project, remote)
+    version = record_dataset_version(project, pushed)
     return {"data": data + rebuilt, "pinned": pinned, "trained": True, "train": trained, "dataset_version": version}
 
 

@@ -74,7 +74,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
 @pytest.fixture
 def api(server: tuple[str, Path], monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """This process talks to the test server, like `PREFECT_API_URL=... python` would."""
-    from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
+    from prefect.settings import PREFECT_API_URL, PREFECT_HOME, PREFECT_LOGGING_TO_API_ENABLED, temporary_settings
 
     url, home = server
     env = {**prefect_env(home, url), "CLAIMVLM_PSEUDONYM_KEY": KEY}
@@ -82,7 +82,10 @@ def api(server: tuple[str, Path], monkeypatch: pytest.MonkeyPatch) -> Iterator[d
                 "CLAIMVLM_PSEUDONYM_KEY"):
         monkeypatch.setenv(key, env[key])
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-    with temporary_settings(updates={PREFECT_API_URL: url, PREFECT_HOME: str(home)}):
+    # This process's run logs stay local: the module's server stops before the log handler's last
+    # flush at exit, which would print "All connection attempts failed" (subprocesses log to the API).
+    with temporary_settings(updates={PREFECT_API_URL: url, PREFECT_HOME: str(home),
+                                     PREFECT_LOGGING_TO_API_ENABLED: False}):
         yield env
 
 
@@ -280,3 +283,29 @@ def test_a_failed_stage_is_recorded_with_its_name_and_reason(api: dict[str, str]
     with _client() as client:
         failure = [a for a in client.read_latest_artifacts() if a.key == "failure"]
     assert failure and "`train`" in str(failure[0].data)
+
+
+def test_the_nightly_retrain_trains_on_new_data_only_and_records_the_dataset_version(
+        api: dict[str, str], tmp_path: Path) -> None:
+    import hashlib
+
+    from mlflow.tracking import MlflowClient
+
+    from flows.pipelines import nightly_retrain
+
+    project = copy_project(tmp_path / "proj", num_docs=8)
+    (project / "dvc.lock").unlink()
+    first = nightly_retrain(project=str(project), io_retry_delay=0.5)
+    assert first["trained"] and [o["status"] for o in first["train"]] == ["ran", "ran", "ran"]
+    version = first["dataset_version"]
+    assert version["remote"].endswith(".dvcstore") and version["dataset"]["data/dataset"].endswith(".dir")
+    assert version["dvc_lock_sha256"] == hashlib.sha256((project / "dvc.lock").read_bytes()).hexdigest()
+    pins = json.loads((project / "pinned_splits.json").read_text())
+    assert sum(pins["counts"].values()) == 8  # the new documents' splits are frozen
+    client = MlflowClient(f"sqlite:///{project}/mlflow/mlflow.db")
+    tags = client.get_model_version("claimvlm-reader", str(version["model_version"])).tags
+    assert tags["dvc.lock.sha256"] == version["dvc_lock_sha256"] and tags["dvc.remote"] == version["remote"]
+    assert any((project / ".dvcstore").rglob("*"))  # pushed: the bytes are on the remote
+
+    second = nightly_retrain(project=str(project), io_retry_delay=0.5)
+    assert not second["trained"] and all(o["status"] == "skipped" for o in second["data"])
