@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # Offline by design: no update checks or telemetry from the libraries at run time.
 export NO_ALBUMENTATIONS_UPDATE := 1
 
-.PHONY: run test setup system-deps gallery bench clean
+.PHONY: run test setup system-deps gallery bench screenshots clean
 
 # The pseudonymisation key: $CLAIMVLM_PSEUDONYM_KEY when set (production: from a secret store),
 # otherwise a random local key made once in .secrets/ (never committed).
@@ -50,6 +50,12 @@ gallery: setup
 
 bench: setup
 	python benchmarks/synth_throughput.py
+
+# After `make run`: Prefect and MLflow servers on loopback, the nightly flow through Prefect, and
+# headless-Chromium pictures of the deployments page and the registered model (docs/screenshots/).
+screenshots: setup
+	infra/system-deps.sh --require chromium
+	python infra/screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

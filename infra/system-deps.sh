@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages claimvlm needs, where this user may: Hangul fonts (fonts-nanum)
 # and the OCR baseline (tesseract-ocr + tesseract-ocr-kor).
-# Usage: infra/system-deps.sh [--require fonts|fonts,ocr]
+# Usage: infra/system-deps.sh [--require fonts|fonts,ocr|chromium]  (chromium: only for `make screenshots`)
 # Exits non-zero, with a message saying what to install, only when a required part is missing.
 set -euo pipefail
 
@@ -11,10 +11,12 @@ require="fonts"
 have_fonts() { compgen -G "/usr/share/fonts/truetype/nanum/NanumGothic*.ttf" >/dev/null \
   || { command -v fc-list >/dev/null && fc-list | grep -qi nanumgothic; }; }
 have_ocr() { command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx kor; }
+have_chromium() { command -v chromium >/dev/null; }
 
 missing=()
 have_fonts || missing+=(fonts-nanum)
 have_ocr || missing+=(tesseract-ocr tesseract-ocr-kor)
+[[ "$require" == *chromium* ]] && ! have_chromium && missing+=(chromium)
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
 sudo_cmd=""
@@ -37,6 +39,9 @@ if [[ "$require" == *fonts* ]] && ! have_fonts; then
 fi
 if [[ "$require" == *ocr* ]] && ! have_ocr; then
   echo "system-deps: ERROR: Tesseract with Korean (tesseract-ocr-kor) is missing; the OCR tests need it." >&2; status=1
+fi
+if [[ "$require" == *chromium* ]] && ! have_chromium; then
+  echo "system-deps: ERROR: Chromium (Debian package chromium) is missing; screenshots need it." >&2; status=1
 fi
 have_ocr || echo "system-deps: note: Tesseract (kor) missing; the OCR baseline will be unavailable."
 exit $status
