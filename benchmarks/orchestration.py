@@ -192,6 +192,7 @@ def main() -> None:
     full: dict[str, list[float]] = {"direct": [], "dvc": [], "prefect": []}
     noop: dict[str, list[float]] = {"dvc": [], "prefect": []}
     inner: dict[str, list[dict[str, Any]]] = {"direct": [], "prefect": [], "prefect_noop": []}
+    load_start = os.getloadavg()  # another job on the machine shows here (1, 5, 15 minutes)
     with tempfile.TemporaryDirectory(prefix="orchestration-bench-") as tmp:
         tmp_path = Path(tmp)
         (tmp_path / "proj").mkdir()
@@ -249,6 +250,7 @@ def main() -> None:
         "dvc_version": subprocess.run([dvc, "--version"], capture_output=True, text=True, check=True).stdout.strip(),
         "prefect_version": prefect.__version__,
         "at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "loadavg": {"start": load_start, "end": os.getloadavg()},
         "full_s": {k: _spread(v) for k, v in full.items()},
         "noop_s": {k: _spread(v) for k, v in noop.items()},
         "ratios": {"dvc/direct": med["dvc"] / med["direct"], "prefect/direct": med["prefect"] / med["direct"],

@@ -52,7 +52,7 @@ def deploy(spec: Pipelines, project: Path) -> dict[str, str]:
         ids[d.name] = str(source.deploy(
             name=d.name, work_pool_name=d.work_pool, build=False, push=False, schedules=_schedules(d),
             parameters=_parameters(d, project), description=d.description or None, tags=list(d.tags),
-            concurrency_limit=d.concurrency_limit, print_next_steps=False))
+            concurrency_limit=d.concurrency_limit, print_next_steps=False, ignore_warnings=True))
     return ids
 
 

@@ -103,6 +103,10 @@ def decision(path: Path) -> list[str]:
     if smoke:
         lines += ["", f"Post-promotion smoke check: {'passed' if smoke.get('passed') else 'FAILED'}"
                   + (", rolled back" if smoke.get("rolled_back") else "")]
+    uri = os.environ.get("MLFLOW_TRACKING_URI", "")
+    if uri.startswith("http") and data.get("version"):
+        lines += ["", f"Model version: [{data['registered_model']} v{data['version']}]"
+                      f"({uri.rstrip('/')}/#/models/{data['registered_model']}/versions/{data['version']})"]
     if data.get("report"):
         lines += ["", f"Report: `{data['report']}`"]
     return [*lines, ""]
