@@ -121,6 +121,18 @@ def evaluate_cmd(
     console.print(f"report: {reports / 'report.html'}", markup=False)
 
 
+LockOpt = Annotated[Path, typer.Option(help="the promotion lock shared by every pipeline on this host")]
+
+
+def _registry(tracking: object) -> object:
+    """A client on the configured store (MLflow resolves models:/ URIs through the global URI)."""
+    from mlflow.tracking import MlflowClient
+
+    from tasks.training.tracking import configure
+
+    return MlflowClient(configure(tracking))  # type: ignore[arg-type]
+
+
 @app.command("gate")
 def gate_cmd(
     evaluation: Annotated[Path, typer.Argument(help="the evaluate stage's reports folder")],
@@ -128,8 +140,7 @@ def gate_cmd(
     dataset: Annotated[Path, typer.Option(help="the dataset whose canary pages the smoke check re-reads")] = Path(
         "data/dataset"),
     out: Annotated[Path, typer.Option(help="decision.json goes here")] = Path("reports/gate"),
-    lock: Annotated[Path, typer.Option(help="the promotion lock shared by every pipeline on this host")] = Path(
-        "mlflow/registry.lock"),
+    lock: LockOpt = Path("mlflow/registry.lock"),
     params: ParamsOpt = Path("params.yaml"),
     set_: SetOpt = None,
 ) -> None:
@@ -157,21 +168,18 @@ def gate_cmd(
 @app.command("check-champion")
 def check_champion_cmd(
     dataset: Annotated[Path, typer.Argument(help="the dataset holding the canary pages (its test split)")],
-    lock: Annotated[Path, typer.Option(help="the promotion lock")] = Path("mlflow/registry.lock"),
+    lock: LockOpt = Path("mlflow/registry.lock"),
     params: ParamsOpt = Path("params.yaml"),
     set_: SetOpt = None,
 ) -> None:
     """Re-check the champion through models:/NAME@champion on its canary pages; roll back when it fails."""
-    from mlflow.tracking import MlflowClient
-
     from tasks.evaluation.stage import canary_reproducer
     from tasks.registry.registry import RegistryError
     from tasks.registry.smoke import check_champion
-    from tasks.training.tracking import configure
 
     p = _params(params, set_)
     try:
-        done = check_champion(MlflowClient(configure(p.tracking)), p.tracking.registered_model,
+        done = check_champion(_registry(p.tracking), p.tracking.registered_model,  # type: ignore[arg-type]
                               reproducer_for=lambda ids: canary_reproducer(dataset, p.evaluate, ids),
                               tolerance=p.gate.reproduce_tolerance, lock_path=lock)
     except RegistryError as err:
@@ -190,19 +198,16 @@ def check_champion_cmd(
 @app.command("rollback")
 def rollback_cmd(
     reason: Annotated[str, typer.Option(help="why (recorded on both versions)")],
-    lock: Annotated[Path, typer.Option(help="the promotion lock")] = Path("mlflow/registry.lock"),
+    lock: LockOpt = Path("mlflow/registry.lock"),
     params: ParamsOpt = Path("params.yaml"),
     set_: SetOpt = None,
 ) -> None:
     """Move champion back to the version it replaced."""
-    from mlflow.tracking import MlflowClient
-
     from tasks.registry.registry import RegistryError, rollback
-    from tasks.training.tracking import configure
 
     p = _params(params, set_)
     try:
-        done = rollback(MlflowClient(configure(p.tracking)), p.tracking.registered_model, reason=reason,
+        done = rollback(_registry(p.tracking), p.tracking.registered_model, reason=reason,  # type: ignore[arg-type]
                         lock_path=lock)
     except RegistryError as err:
         fail(err, 1)
