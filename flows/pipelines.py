@@ -91,19 +91,21 @@ def pin_new_documents(project: str) -> str:
 def push_data(project: str, remote: str | None) -> str | None:
     """Push every cached output to the DVC remote; returns the remote's URL (None: none configured)."""
     root = _root(project)
-    listed = subprocess.run([tool("dvc"), "remote", "list"], cwd=root, env=stage_env(), capture_output=True,
-                            text=True, check=True).stdout.split("\n")
-    urls = {parts[0]: parts[1] for parts in (line.split() for line in listed) if len(parts) >= 2}
-    name = remote or subprocess.run([tool("dvc"), "remote", "default"], cwd=root, env=stage_env(),
-                                    capture_output=True, text=True).stdout.strip() or None
-    if name is None or name not in urls:
-        get_run_logger().warning("no DVC remote configured: the dataset stays in the local cache only")
+    # `dvc config -l` prints key=value lines (`dvc remote list` wraps long URLs to the terminal's width)
+    listed = subprocess.run([tool("dvc"), "config", "-l"], cwd=root, env=stage_env(), capture_output=True,
+                            text=True, check=True)
+    config = dict(line.split("=", 1) for line in listed.stdout.splitlines() if "=" in line)
+    name = remote or config.get("core.remote")
+    url = config.get(f"remote.{name}.url") if name else None
+    if url is None:
+        get_run_logger().warning("no DVC remote %s: the dataset stays in the local cache only",
+                                 repr(name) if name else "configured")
         return None
     res = subprocess.run([tool("dvc"), "push", "-q", "-r", name], cwd=root, env=stage_env(), capture_output=True,
                          text=True)
     if res.returncode != 0:
         raise StageFailed("dvc-push", res.returncode, (res.stderr or res.stdout).strip()[-2000:])
-    return urls[name]
+    return url
 
 
 @task(name="record-dataset-version")

@@ -71,6 +71,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         yield url, home
 
 
+def _gpu_slots_in_use() -> int:
+    from prefect.exceptions import ObjectNotFound
+
+    with _client() as client:
+        try:
+            return int(client.read_global_concurrency_limit_by_name("gpu").active_slots)
+        except ObjectNotFound:
+            return 0
+
+
 @pytest.fixture
 def api(server: tuple[str, Path], monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """This process talks to the test server, like `PREFECT_API_URL=... python` would."""
@@ -87,6 +97,8 @@ def api(server: tuple[str, Path], monkeypatch: pytest.MonkeyPatch) -> Iterator[d
     with temporary_settings(updates={PREFECT_API_URL: url, PREFECT_HOME: str(home),
                                      PREFECT_LOGGING_TO_API_ENABLED: False}):
         yield env
+        # every test leaves the `gpu` limit free: a slot kept after a run would stall every later training
+        assert _gpu_slots_in_use() == 0
 
 
 def _client() -> Any:
@@ -251,23 +263,16 @@ def test_a_failing_io_stage_is_retried_with_backoff(api: dict[str, str], tmp_pat
 
 
 def test_the_gpu_slot_lets_one_training_at_a_time(api: dict[str, str]) -> None:
+    """Two processes (two flow runs' workers) ask for the slot at once: the second waits."""
     from flows.deploy import ensure_infrastructure
-    from flows.stages import gpu_slot
 
     ensure_infrastructure(load_pipelines(ROOT / "pipelines.yaml").model_copy(update={"work_pools": (), "deployments": ()}))
-    spans: list[tuple[float, float]] = []
-
-    def hold() -> None:
-        with gpu_slot("train"):
-            start = time.monotonic()
-            time.sleep(1.5)
-            spans.append((start, time.monotonic()))
-
-    threads = [threading.Thread(target=hold) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    code = ("import time; from flows.stages import gpu_slot\n"
+            "with gpu_slot('train'):\n    start = time.time(); time.sleep(2); print(start, time.time())")
+    procs = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=api, stdout=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    spans = [tuple(float(x) for x in p.communicate(timeout=180)[0].split()[-2:]) for p in procs]
+    assert all(p.returncode == 0 for p in procs)
     (a, b) = sorted(spans)
     assert b[0] >= a[1] - 0.05, spans  # the second started only after the first let go
 
