@@ -12,13 +12,17 @@ process as a user starts it, so each pays its own interpreter start and imports:
   functions the ``claimvlm`` commands call, with the paths ``dvc.yaml`` gives them;
 - dvc: ``dvc repro build`` (one ``claimvlm`` process per stage, plus DVC's hashing and caching);
 - prefect: ``flows.pipelines.data_pipeline(project=...)`` against a real ``prefect server`` on
-  loopback (``tests/prefect_server.py``), logging to the API as a deployment would; every stage
-  task runs ``dvc status`` and then ``dvc repro --single-item`` for its stage.
+  loopback (``tests/prefect_server.py``), in a process with ``PREFECT_API_URL`` set, logging to
+  the API as a deployment would (the process ends, flushing its logs, before the server stops);
+  every stage task runs ``dvc status`` and then ``dvc repro --single-item`` for its stage.
 
 Then the no-op re-run (everything up to date) through dvc and through the flow: pure orchestration
 cost (``dvc status`` and Prefect's task bookkeeping). Full runs are interleaved per repeat and the
 median is reported. Per-stage overheads: DVC's = (dvc - direct) / stages, Prefect's per task =
-(prefect - dvc) / stages. Not a test: it prints figures for the README and asserts nothing.
+(prefect - dvc) / stages. The children's own clocks split each flow and direct run into imports,
+stages and the rest; each run also records the share of the CPUs other processes used meanwhile
+(``others_cpu_share``; 0 on a quiet machine). Not a test: it prints figures for the README and
+asserts nothing.
 """
 
 from __future__ import annotations
@@ -112,16 +116,48 @@ def _clean(project: Path, outs: list[str]) -> None:
             path.unlink()
 
 
-def _run(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, dict[str, Any] | None]:
-    """Wall seconds of ``cmd`` (fails loudly) and the child's marked JSON line, if any."""
+def _cpu_s() -> tuple[float, float] | None:
+    """(CPU seconds the whole machine has been busy, CPU seconds of this process's tree: itself, its
+    waited-for children and its live descendants such as the Prefect server). Linux only."""
+    try:
+        tick = os.sysconf("SC_CLK_TCK")
+        cpu = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+        procs: dict[int, tuple[int, int]] = {}
+        for d in Path("/proc").iterdir():
+            if d.name.isdigit():
+                try:
+                    text = (d / "stat").read_text()
+                except OSError:
+                    continue
+                fields = text[text.rindex(")") + 2:].split()  # from field 3 (state) on
+                procs[int(d.name)] = (int(fields[1]), sum(int(x) for x in fields[11:15]))  # ppid; u/s/cu/cs time
+    except (OSError, ValueError, AttributeError):
+        return None
+    tree, grew = {os.getpid()}, True
+    while grew:
+        more = {pid for pid, (ppid, _) in procs.items() if ppid in tree} - tree
+        tree |= more
+        grew = bool(more)
+    busy = cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6] + cpu[7]  # user nice system irq softirq steal
+    return busy / tick, sum(procs[pid][1] for pid in tree if pid in procs) / tick
+
+
+def _run(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, dict[str, Any] | None, float | None]:
+    """Wall seconds of ``cmd`` (fails loudly), the child's marked JSON line (if any), and the share
+    of the machine's CPU that other processes used meanwhile (None: not measurable here)."""
+    before = _cpu_s()
     t0 = time.perf_counter()
     res = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=3600, check=False)
     seconds = time.perf_counter() - t0
+    after = _cpu_s()
     if res.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed (exit {res.returncode}):\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}")
     inner = next((json.loads(line[len(CHILD_MARK):]) for line in res.stdout.splitlines()
                   if line.startswith(CHILD_MARK)), None)
-    return seconds, inner
+    others = None
+    if before and after:
+        others = max(0.0, (after[0] - before[0]) - (after[1] - before[1])) / (seconds * (os.cpu_count() or 1))
+    return seconds, inner, others
 
 
 def _child_cmd(kind: str, project: Path) -> list[str]:
@@ -164,8 +200,10 @@ def _table(r: dict[str, Any]) -> str:
         (f"| Prefect `data_pipeline` (real server) | {full['prefect']:.1f} | {r['ratios']['prefect/direct']:.2f} | "
          f"{o['prefect_vs_dvc']:.0f} (vs dvc) | {noop['prefect']:.2f} | {o['prefect_noop']:.0f} |"),
     ]
+    shares = [x for runs in r["others_cpu_share"].values() for x in runs if x is not None]
+    others = f"; other processes used {min(shares):.0%}–{max(shares):.0%} of the CPUs during the runs" if shares else ""
     return "\n".join(rows) + (f"\n\n{n} stages, {r['docs']} documents, {r['cores']} cores, median of "
-                              f"{r['repeats']}; prefect/dvc = {r['ratios']['prefect/dvc']:.2f}.")
+                              f"{r['repeats']}; prefect/dvc = {r['ratios']['prefect/dvc']:.2f}{others}.")
 
 
 def main() -> None:
@@ -192,6 +230,7 @@ def main() -> None:
     full: dict[str, list[float]] = {"direct": [], "dvc": [], "prefect": []}
     noop: dict[str, list[float]] = {"dvc": [], "prefect": []}
     inner: dict[str, list[dict[str, Any]]] = {"direct": [], "prefect": [], "prefect_noop": []}
+    shared: dict[str, list[float | None]] = {k: [] for k in ("direct", "dvc", "dvc_noop", "prefect", "prefect_noop")}
     load_start = os.getloadavg()  # another job on the machine shows here (1, 5, 15 minutes)
     with tempfile.TemporaryDirectory(prefix="orchestration-bench-") as tmp:
         tmp_path = Path(tmp)
@@ -205,38 +244,34 @@ def main() -> None:
             penv = {**prefect_env(tmp_path / "prefect-home", url), "CLAIMVLM_PSEUDONYM_KEY": env["CLAIMVLM_PSEUDONYM_KEY"]}
             penv.pop("MLFLOW_TRACKING_URI", None)
             say(f"server up at {url}")
+
+            def measure(tag: str, key: str, cmd: list[str], run_env: dict[str, str]) -> dict[str, Any] | None:
+                seconds, data, others = _run(cmd, project, run_env)
+                (noop if key.endswith("_noop") else full)[key.removesuffix("_noop")].append(seconds)
+                shared[key].append(others)
+                detail = "" if others is None else f"others used {others:.0%} of the CPUs"
+                if data is not None:
+                    inner[key].append(data)
+                    what = {"prefect": "; stage tasks ", "prefect_noop": "; dvc status "}.get(key, "; ")
+                    detail += (f"; imports {data['imports_s']:.1f} s{what}"
+                               + ", ".join(f"{k} {v:.2f}" for k, v in data["stages_s"].items()))
+                say(f"{tag} {key:12s} {seconds:6.2f} s  ({detail.removeprefix('; ')})")
+                return data
+
             for rep in range(1, args.repeats + 1):
                 tag = f"[{rep}/{args.repeats}]"
                 _clean(project, outs)
-                seconds, data = _run(_child_cmd("direct", project), project, env)
-                full["direct"].append(seconds)
-                inner["direct"].append(data or {})
-                say(f"{tag} direct:  {seconds:6.1f} s  (imports {data['imports_s']:.1f} s; "
-                    + ", ".join(f"{k} {v:.1f}" for k, v in data["stages_s"].items()) + ")")
-
+                measure(tag, "direct", _child_cmd("direct", project), env)
                 _clean(project, outs)
-                seconds, _ = _run([dvc, "repro", TARGET], project, env)
-                full["dvc"].append(seconds)
-                say(f"{tag} dvc:     {seconds:6.1f} s")
-                seconds, _ = _run([dvc, "repro", TARGET], project, env)
-                noop["dvc"].append(seconds)
-                say(f"{tag} dvc no-op:     {seconds:6.2f} s")
-
+                measure(tag, "dvc", [dvc, "repro", TARGET], env)
+                measure(tag, "dvc_noop", [dvc, "repro", TARGET], env)
                 _clean(project, outs)
-                seconds, data = _run(_child_cmd("prefect", project), project, penv)
-                if set(data["statuses"].values()) != {"ran"}:
-                    raise SystemExit(f"the flow skipped stages after a clean: {data['statuses']}")
-                full["prefect"].append(seconds)
-                inner["prefect"].append(data)
-                say(f"{tag} prefect: {seconds:6.1f} s  (imports {data['imports_s']:.1f} s; stage tasks "
-                    + ", ".join(f"{k} {v:.1f}" for k, v in data["stages_s"].items()) + ")")
-                seconds, data = _run(_child_cmd("prefect", project), project, penv)
-                if set(data["statuses"].values()) != {"skipped"}:
-                    raise SystemExit(f"the no-op flow ran stages: {data['statuses']}")
-                noop["prefect"].append(seconds)
-                inner["prefect_noop"].append(data)
-                say(f"{tag} prefect no-op: {seconds:6.2f} s  (imports {data['imports_s']:.1f} s; dvc status "
-                    + ", ".join(f"{k} {v:.2f}" for k, v in data["stages_s"].items()) + ")")
+                data = measure(tag, "prefect", _child_cmd("prefect", project), penv)
+                if data is None or set(data["statuses"].values()) != {"ran"}:
+                    raise SystemExit(f"the flow skipped stages after a clean: {data}")
+                data = measure(tag, "prefect_noop", _child_cmd("prefect", project), penv)
+                if data is None or set(data["statuses"].values()) != {"skipped"}:
+                    raise SystemExit(f"the no-op flow ran stages: {data}")
             say("stopping the Prefect server")
 
     n = len(order)
@@ -251,6 +286,8 @@ def main() -> None:
         "prefect_version": prefect.__version__,
         "at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "loadavg": {"start": load_start, "end": os.getloadavg()},
+        # per run, the share of all CPUs that processes outside this benchmark used: 0 on a quiet machine
+        "others_cpu_share": shared,
         "full_s": {k: _spread(v) for k, v in full.items()},
         "noop_s": {k: _spread(v) for k, v in noop.items()},
         "ratios": {"dvc/direct": med["dvc"] / med["direct"], "prefect/direct": med["prefect"] / med["direct"],
