@@ -221,8 +221,12 @@ def pin_splits_cmd(
                   f"{result.changed} pinned documents sit in another split in this build")
 
 
-# The model commands (train, sweep, evaluate, gate, rollback) live beside these.
-from tasks import cli_models  # noqa: F401  - registers its commands on app
+# The model commands (train, sweep, evaluate, gate, rollback) live beside these; the service's command
+# in tasks/serving (its imports, FastAPI and uvicorn, happen only when it runs).
+from tasks import cli_models  # noqa: F401, E402  - registers its commands on app
+from tasks.serving.command import register as _register_serving  # noqa: E402
+
+_register_serving(app)
 
 if __name__ == "__main__":  # python -m tasks.cli (what torchrun and accelerate launch -m run)
     app()
