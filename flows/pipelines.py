@@ -168,7 +168,7 @@ def check_champion(project: str) -> dict[str, Any]:
     dataset = read_stages(root / "dvc.yaml")[DATASET_STAGE].outs[0]
     res = subprocess.run([tool("claimvlm"), "check-champion", dataset], cwd=root, env=stage_env(),
                          capture_output=True, text=True, check=False)
-    verdict = {0: "passed", 2: "failed: rolled back"}.get(res.returncode, "error")
+    verdict = {0: "passed", 2: "failed"}.get(res.returncode, "error")  # the output says whether it rolled back
     said = (res.stdout + res.stderr).strip()[-4000:]
     create_markdown_artifact(key="monitor", markdown=f"# Champion check: {verdict}\n\n```\n{said}\n```\n")
     if verdict == "error":

@@ -88,6 +88,9 @@ def api(server: tuple[str, Path], monkeypatch: pytest.MonkeyPatch) -> Iterator[d
 
     url, home = server
     env = {**prefect_env(home, url), "CLAIMVLM_PSEUDONYM_KEY": KEY}
+    # mlflow.set_tracking_uri (another test in this process) exports MLFLOW_TRACKING_URI: the flows'
+    # stage processes must use each project's own store
+    env.pop("MLFLOW_TRACKING_URI", None)
     for key in ("PREFECT_API_URL", "PREFECT_HOME", "PREFECT_SERVER_ANALYTICS_ENABLED", "DO_NOT_TRACK",
                 "CLAIMVLM_PSEUDONYM_KEY"):
         monkeypatch.setenv(key, env[key])
