@@ -1,5 +1,7 @@
 """``claimvlm serve-api``: the extraction service (tasks.serving.app) under uvicorn.
 
+Settings come from params.yaml's ``serve`` section (upload limits from ``collect``, the prompt
+from ``build.instruction``); ``--host``/``--port``/``--model-uri`` override the most common ones.
 ``register(app)`` adds the command to a Typer app (tasks/cli.py wires it in)."""
 
 from __future__ import annotations
@@ -18,27 +20,21 @@ def register(app: typer.Typer) -> None:
     @app.command("serve-api")
     def serve_api(
         model_uri: Annotated[Optional[str], typer.Option(  # noqa: UP045 - typer needs Optional here
-            "--model-uri", help="the model to serve; default models:/<tracking.registered_model>@champion")] = None,
-        host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
-        port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
-        max_new_tokens: Annotated[int, typer.Option(help="longest answer, in tokens")] = 768,
+            "--model-uri", help="the model to serve; default serve.model_uri, else "
+            "models:/<tracking.registered_model>@<serve.alias>")] = None,
+        host: Annotated[Optional[str], typer.Option(help="address to listen on; default serve.host")] = None,  # noqa: UP045
+        port: Annotated[Optional[int], typer.Option(help="port to listen on; default serve.port")] = None,  # noqa: UP045
         params: ParamsOpt = Path("params.yaml"),
         set_: SetOpt = None,
     ) -> None:
         """Serve POST /v1/extract (one page image in, JSON out), health checks and /metrics."""
         import uvicorn
-        from PIL import Image
 
-        from tasks.serving.app import ServeSettings, create_app
+        from tasks.serving.app import create_app
         from tasks.serving.inputs import InputLimits
 
         loaded = _params(params, set_)
-        collect = loaded.collect
-        Image.init()
-        limits = InputLimits(max_bytes=collect.max_bytes, max_pixels=collect.max_pixels,
-                             formats=tuple(collect.image_formats),
-                             content_types=tuple(Image.MIME[f] for f in collect.image_formats))
-        settings = ServeSettings(model_uri=model_uri, host=host, port=port, max_new_tokens=max_new_tokens,
-                                 limits=limits)
-        uvicorn.run(create_app(settings, loaded.tracking), host=settings.host, port=settings.port,
-                    log_level="info")
+        given = {"model_uri": model_uri, "host": host, "port": port}
+        settings = loaded.serve.model_copy(update={k: v for k, v in given.items() if v is not None})
+        app_ = create_app(settings, loaded.tracking, InputLimits.from_collect(loaded.collect), loaded.build.instruction)
+        uvicorn.run(app_, host=settings.host, port=settings.port, log_level="info")

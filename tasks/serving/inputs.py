@@ -51,9 +51,13 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+if TYPE_CHECKING:
+    from tasks.config import CollectParams
 
 # kind -> HTTP status. The kinds are part of the API: clients may switch on them.
 STATUS: dict[str, int] = {
@@ -92,6 +96,13 @@ class InputLimits:
     min_side: int = 32
     content_types: tuple[str, ...] = ("image/png", "image/jpeg", "image/tiff")
     formats: tuple[str, ...] = ("PNG", "JPEG", "TIFF")  # Pillow format names
+
+    @classmethod
+    def from_collect(cls, collect: CollectParams) -> InputLimits:
+        """The collect stage's limits: a page the service accepts is one collection would accept."""
+        Image.init()
+        return cls(max_bytes=collect.max_bytes, max_pixels=collect.max_pixels, formats=tuple(collect.image_formats),
+                   content_types=tuple(Image.MIME[f] for f in collect.image_formats))
 
     def __post_init__(self) -> None:
         for name in ("max_bytes", "max_pixels", "min_side"):

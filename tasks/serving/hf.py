@@ -1,0 +1,110 @@
+"""The transformers backend: the registry version's weights in this process, CPU or GPU.
+
+A batch of pages is one ``generate`` call: prompts are left-padded to one length (the pages'
+image-token counts differ with their shapes), pixel patches are concatenated in page order, and
+greedy decoding runs once for all. Token probabilities come from the same call
+(``output_scores``), so confidence costs no second pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tasks.serving.backends import BackendError, Reading
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from tasks.config import ServeParams, TrackingParams
+
+
+def _device(wanted: str) -> str:
+    import torch
+
+    if wanted == "cuda" and not torch.cuda.is_available():
+        raise BackendError("serve.device is cuda but torch sees no GPU")
+    return "cuda" if wanted == "cuda" or (wanted == "auto" and torch.cuda.is_available()) else "cpu"
+
+
+def token_ends(tokenizer: Any, ids: Sequence[int]) -> list[int]:
+    """Where each token ends in the decoded text: the length of each decoded prefix. A token holding
+    part of a multi-byte character decodes as U+FFFD until the character completes, so a prefix
+    never gets shorter; clamped anyway, so the ends are monotonic."""
+    prefixes = tokenizer.batch_decode([list(ids[: k + 1]) for k in range(len(ids))], skip_special_tokens=True)
+    ends, last = [], 0
+    for text in prefixes:
+        last = max(last, len(text))
+        ends.append(last)
+    return ends
+
+
+@dataclass
+class TransformersBackend:
+    model: Any
+    processor: Any
+    instruction: str
+    max_new_tokens: int
+    version: str | None = None
+
+    @classmethod
+    def open(cls, load_uri: str, version: str | None, settings: ServeParams, tracking: TrackingParams,
+             instruction: str) -> TransformersBackend:
+        import mlflow
+
+        reader = mlflow.pyfunc.load_model(load_uri).unwrap_python_model()
+        model = reader.model.to(_device(settings.device)).eval()
+        return cls(model, reader.processor, instruction, settings.max_new_tokens, version)
+
+    def read(self, pages: Sequence[Image.Image]) -> list[Reading]:
+        import torch
+
+        proc, tok = self.processor, self.processor.tokenizer
+        messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": self.instruction}]}]
+        template = proc.apply_chat_template(messages, add_generation_prompt=True)
+        vision = proc.images([page.convert("RGB") for page in pages])
+        grids = vision["image_grid_thw"].tolist()
+        prompts = [tok(proc.expand(template, [grid]), add_special_tokens=False)["input_ids"] for grid in grids]
+        width = max(len(p) for p in prompts)
+        # Left padding: every prompt ends where generation starts, as one tensor.
+        ids = torch.tensor([[proc.pad_id] * (width - len(p)) + p for p in prompts])
+        mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts])
+        device = next(self.model.parameters()).device
+        dtype = next(p for p in self.model.parameters() if p.is_floating_point()).dtype
+        with torch.inference_mode():
+            out = self.model.generate(
+                input_ids=ids.to(device), attention_mask=mask.to(device),
+                pixel_values=vision["pixel_values"].to(device, dtype),
+                image_grid_thw=vision["image_grid_thw"].to(device),
+                max_new_tokens=self.max_new_tokens, do_sample=False, num_beams=1,
+                eos_token_id=tok.eos_token_id, pad_token_id=proc.pad_id,
+                output_scores=True, return_dict_in_generate=True)
+            scores = self.model.compute_transition_scores(out.sequences, out.scores, normalize_logits=True)
+        readings = []
+        for row, logprobs in zip(out.sequences[:, width:].tolist(), scores.tolist(), strict=True):
+            if tok.eos_token_id in row:  # what follows the end is padding
+                row = row[: row.index(tok.eos_token_id)]
+            ends = token_ends(tok, row)
+            text = tok.decode(row, skip_special_tokens=True)
+            kept_ends: list[int] = []
+            kept: list[float] = []
+            for k, (end, logprob) in enumerate(zip(ends, logprobs, strict=False)):
+                if end > (ends[k - 1] if k else 0):
+                    kept_ends.append(min(end, len(text)))
+                    kept.append(logprob)
+                elif kept:  # prints nothing (completes a character, or is special): joins the token before
+                    kept[-1] = min(kept[-1], logprob)
+            readings.append(Reading(text, tuple(kept_ends), tuple(kept)))
+        return readings
+
+    def close(self) -> None:
+        # Dropping the references frees the weights once no batch holds this backend.
+        self.model = None
+        try:
+            import torch
+
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+        except ImportError:  # pragma: no cover - torch is a dependency of this backend
+            pass

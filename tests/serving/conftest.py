@@ -1,0 +1,150 @@
+"""What the service tests share: a model that answers in JSON, in a registry, and a real uvicorn.
+
+The model is the tiny architecture trained by the train stage for a few CPU minutes on one
+document type (the admission/discharge confirmation: flat fields, short answers), enough to
+answer every test page with a JSON object. It is registered twice (versions 1 and 2: the same
+weights, two registry versions) and version 1 is champion, so hot swap has somewhere to go.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tasks.config import Params, ServeParams, TrackingParams, load_params
+from tasks.serving.app import create_app
+from tasks.serving.inputs import InputLimits
+
+WAIT_S = 120
+RECIPE = ["train.batch_size=4", "train.max_steps=150", "train.checkpoint_every=1000", "train.eval_every=1000",
+          "train.warmup_steps=5", "train.tokenizer_texts=100", "train.min_pixels=3136", "train.max_pixels=25088",
+          "train.early_stopping_patience=0", "train.learning_rate=0.002"]
+ANSWER_TOKENS = 200  # an admission/discharge answer is about 150 tokens
+
+
+@dataclass(frozen=True)
+class Registered:
+    tracking: TrackingParams
+    pages: tuple[bytes, ...]  # PNG bytes of the test split's pages
+    lock: Path
+
+    @property
+    def name(self) -> str:
+        return self.tracking.registered_model
+
+
+@pytest.fixture(scope="session")
+def registered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registered]:
+    from mlflow.tracking import MlflowClient
+
+    from tasks.dataset import build
+    from tasks.registry.gate import Decision
+    from tasks.registry.registry import promote, register_candidate
+    from tasks.synthesis import generate
+    from tasks.training.data import read_split
+    from tasks.training.stage import train
+    from tasks.training.tracking import configure
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HF_HUB_OFFLINE", "1")
+        mp.delenv("MLFLOW_TRACKING_URI", raising=False)
+        root = tmp_path_factory.mktemp("served")
+        synth = Params().synth.model_copy(update={"num_docs": 24, "workers": 1,
+                                                  "doc_types": {"admission_discharge": 1.0}})
+        generate.run(synth, root / "synth", progress=False)
+        build(root / "synth", root / "dataset", Params().build.model_copy(
+            update={"splits": {"train": 0.7, "val": 0.1, "test": 0.2}}), progress=False)
+        p = load_params(None, [*RECIPE, f"tracking.uri=sqlite:///{root}/mlflow.db",
+                               f"tracking.artifact_root={root}/artifacts"])
+        train(root / "dataset", root / "run", root / "reports", p.train, p.tracking, progress=False)
+        run = json.loads((root / "reports" / "run.json").read_text())
+        client = MlflowClient(configure(p.tracking))
+        name = p.tracking.registered_model
+        for expected in ("1", "2"):
+            version = register_candidate(client, name, run["model_uri"], run_id=run["run_id"],
+                                         decision=Decision(True, ("serving test",), ()), report="none")
+            assert version == expected
+        promote(client, name, "1", expected_champion=None, lock_path=root / "lock", reason="serving test")
+        pages = []
+        for record in read_split(root / "dataset", "test"):
+            buf = io.BytesIO()
+            record.page().save(buf, "PNG")
+            pages.append(buf.getvalue())
+        yield Registered(p.tracking, tuple(pages), root / "lock")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serving(settings: ServeParams, tracking: TrackingParams, limits: InputLimits | None = None,
+            ready: bool = True) -> Iterator[httpx.Client]:
+    """The real service: uvicorn on loopback in a background thread; with ``ready``, once it is ready."""
+    import uvicorn
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, tracking, limits), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=WAIT_S) as client:
+            client.port = port  # type: ignore[attr-defined]  # for raw-socket tests
+            if ready:
+                r = settled(client, lambda r: r.status_code == 200)
+                assert r.status_code == 200, r.text
+            yield client
+    finally:
+        server.should_exit = True
+        thread.join(30)
+
+
+def settled(client: httpx.Client, until: Any, path: str = "/health/ready") -> httpx.Response:
+    """Poll ``path`` until ``until(response)`` holds (up to WAIT_S)."""
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        r = client.get(path)
+        if until(r) or time.monotonic() > deadline:
+            return r
+        time.sleep(0.05)
+
+
+def upload(client: httpx.Client, data: bytes, content_type: str | None = "image/png",
+           headers: dict[str, str] | None = None) -> httpx.Response:
+    file = ("page.png", data) if content_type is None else ("page.png", data, content_type)
+    return client.post("/v1/extract", files={"file": file}, headers=headers)
+
+
+def sample(text: str, name: str, **labels: str) -> float | None:
+    """One sample's value from Prometheus text (None when absent)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
+                return float(s.value)
+    return None
+
+
+def settings(**update: Any) -> ServeParams:
+    """Serve settings for tests: short answers, no alias polling unless asked."""
+    base = {"max_new_tokens": ANSWER_TOKENS, "poll_s": 0.0}
+    return ServeParams.model_validate({**base, **update})
