@@ -22,6 +22,7 @@ import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -31,9 +32,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from tasks.config import BuildParams, ServeParams, TrackingParams
+from tasks.config import BuildParams, EvaluateParams, FeedbackParams, ServeParams, TrackingParams
+from tasks.feedback.store import FeedbackStore
 from tasks.serving.batching import Batcher, BatchObserver, QueueFull
 from tasks.serving.confidence import parse_answer
+from tasks.serving.feedback import Recorder, add_feedback_route
 from tasks.serving.inputs import BadInput, InputLimits, describe, load_page
 from tasks.serving.metrics import Metrics, Observe
 from tasks.serving.models import ModelHolder
@@ -62,11 +65,15 @@ def _too_large(size: str, limits: InputLimits) -> BadInput:
 
 
 def create_app(settings: ServeParams, tracking: TrackingParams, limits: InputLimits | None = None,
-               instruction: str | None = None) -> FastAPI:
+               instruction: str | None = None, feedback: FeedbackParams | None = None,
+               evaluate: EvaluateParams | None = None) -> FastAPI:
     """The service. ``limits`` default to ``InputLimits()`` (collect's defaults); ``instruction``
-    to ``build.instruction``'s default (the prompt the model was trained with)."""
+    to ``build.instruction``'s default (the prompt the model was trained with); ``feedback`` None
+    or disabled: answers are not kept and ``/v1/feedback`` is 404; ``evaluate`` gives the field
+    weights of the correction rate."""
     limits = limits or InputLimits()
     metrics = Metrics()
+    recorder = _recorder(feedback, evaluate or EvaluateParams())
     holder = ModelHolder(settings, tracking, instruction or BuildParams().instruction, metrics)
     batcher = Batcher(settings.batching, holder.acquire, holder.release,
                       BatchObserver(batch=metrics.batch, depth=metrics.queue_depth.set))
@@ -81,6 +88,8 @@ def create_app(settings: ServeParams, tracking: TrackingParams, limits: InputLim
         finally:
             holder.stop()
             await batcher.stop()
+            if recorder is not None:
+                recorder.store.close()
 
     app = FastAPI(title="claimvlm", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings, app.state.holder, app.state.batcher, app.state.metrics = settings, holder, batcher, metrics
@@ -169,10 +178,26 @@ def create_app(settings: ServeParams, tracking: TrackingParams, limits: InputLim
         for value in answer.confidence.values():
             if value is not None:
                 metrics.field_confidence.observe(value)
+        if recorder is not None:
+            try:
+                await anyio.to_thread.run_sync(recorder.keep, rid, version or "unversioned", "champion", answer.fields,
+                                               answer.confidence, page)
+            except Exception as err:  # noqa: BLE001 - keeping the answer never fails the request
+                metrics.errors.labels(kind="feedback_store").inc()
+                log.error("request_id=%s answer not kept: %s", rid, type(err).__name__)
         fields = dict(answer.fields)
         document_type = fields.pop("document_type", None)
         latency_ms = round((time.perf_counter() - request.state.started) * 1000, 1)
         return JSONResponse({"request_id": rid, "model_version": version, "document_type": document_type,
                              "fields": fields, "confidence": answer.confidence, "latency_ms": latency_ms})
 
+    if recorder is not None:
+        add_feedback_route(app, recorder, error)
     return app
+
+
+def _recorder(feedback: FeedbackParams | None, evaluate: EvaluateParams) -> Recorder | None:
+    if feedback is None or not feedback.enabled:
+        return None
+    pages = Path(feedback.pages_dir) if feedback.keep_pages else None
+    return Recorder(FeedbackStore(feedback.store_url), pages, evaluate.field_weights)

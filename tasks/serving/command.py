@@ -1,7 +1,7 @@
 """``claimvlm serve-api``: the extraction service (tasks.serving.app) under uvicorn.
 
 Settings come from params.yaml's ``serve`` section (upload limits from ``collect``, the prompt
-from ``build.instruction``); ``--host``/``--port``/``--model-uri`` override the most common ones.
+from ``build.instruction``, the answer store from ``feedback``, field weights from ``evaluate``); ``--host``/``--port``/``--model-uri`` override the most common ones.
 ``register(app)`` adds the command to a Typer app (tasks/cli.py wires it in)."""
 
 from __future__ import annotations
@@ -36,5 +36,6 @@ def register(app: typer.Typer) -> None:
         loaded = _params(params, set_)
         given = {"model_uri": model_uri, "host": host, "port": port}
         settings = loaded.serve.model_copy(update={k: v for k, v in given.items() if v is not None})
-        app_ = create_app(settings, loaded.tracking, InputLimits.from_collect(loaded.collect), loaded.build.instruction)
+        app_ = create_app(settings, loaded.tracking, InputLimits.from_collect(loaded.collect), loaded.build.instruction,
+                          loaded.feedback, loaded.evaluate)
         uvicorn.run(app_, host=settings.host, port=settings.port, log_level="info")

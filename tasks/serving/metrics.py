@@ -26,7 +26,7 @@ log = logging.getLogger("claimvlm.serve")
 
 REQUEST_ID = "X-Request-ID"
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
-ROUTES = ("/health/live", "/health/ready", "/v1/extract", "/metrics")
+ROUTES = ("/health/live", "/health/ready", "/v1/extract", "/v1/feedback", "/metrics")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 
 Scope = MutableMapping[str, Any]

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tasks.config import Params, ServeParams, TrackingParams, load_params
+from tasks.config import FeedbackParams, Params, ServeParams, TrackingParams, load_params
 from tasks.serving.app import create_app
 from tasks.serving.inputs import InputLimits
 
@@ -92,12 +92,12 @@ def _free_port() -> int:
 
 @contextmanager
 def serving(settings: ServeParams, tracking: TrackingParams, limits: InputLimits | None = None,
-            ready: bool = True) -> Iterator[httpx.Client]:
+            ready: bool = True, feedback: FeedbackParams | None = None) -> Iterator[httpx.Client]:
     """The real service: uvicorn on loopback in a background thread; with ``ready``, once it is ready."""
     import uvicorn
 
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, tracking, limits), host="127.0.0.1", port=port,
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, tracking, limits, feedback=feedback), host="127.0.0.1", port=port,
                                            log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
