@@ -442,6 +442,20 @@ class FeedbackParams(_Section):
     rollback: LiveRollbackParams = LiveRollbackParams()
 
 
+class ExportParams(_Section):
+    """Serving artefacts of a trained model (``claimvlm export``): the adapter merged into its base,
+    and an int8 dynamically quantised copy for CPU serving; each is evaluated like the model itself
+    (same test split, same metrics) and must pass the parity check on the canary pages first."""
+
+    merged: bool = True
+    int8: bool = Field(True, description="torch dynamic int8 quantisation of the Linear layers (CPU)")
+    parity_max_logprob_diff: float = Field(
+        1e-3, gt=0, description="largest |log p| difference along the reference answers between the model, "
+        "its merged export and the serving backend")
+    max_int8_drop: float = Field(0.05, ge=0, le=1, description="weighted_score the int8 copy may lose; more is "
+                                 "reported as not servable")
+
+
 class Params(_Section):
     """All of params.yaml. One attribute per DVC stage."""
 
@@ -458,6 +472,7 @@ class Params(_Section):
     executor: ExecutorParams = ExecutorParams()
     serve: ServeParams = ServeParams()
     feedback: FeedbackParams = FeedbackParams()
+    export: ExportParams = ExportParams()
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
