@@ -7,14 +7,14 @@ the GPU slot, artifacts and failure records. Deployments and schedules: ``pipeli
   promotes and runs the post-promotion check).
 * ``nightly_retrain``: data, pin the new documents' splits, then train only when the dataset
   changed (or ``force``); push the data to the DVC remote and record the dataset version.
-* ``monitor``: re-check the champion through its registry URI; roll back when it fails.
+* ``monitor``: re-check the champion through its registry URI; roll back when it fails; then the
+  live quality from reviewers' corrections (rollback, canary decisions).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.tasks import exponential_backoff
 
-from flows.stages import IO_RETRIES, StageFailed, stage_env, stage_task, tool, up_to_date
+from flows.stages import IO_RETRIES, StageFailed, run_tool, stage_task, up_to_date
 from tasks.orchestration import dataset_version, read_stages, stage_order
 
 DATASET_STAGE = "build"  # where data_pipeline ends and train_pipeline begins
@@ -80,11 +80,7 @@ def pin_new_documents(project: str) -> str:
     pins = next((d for d in build.deps if Path(d).name == "pinned_splits.json"), None)
     if pins is None:
         return "build has no pinned-splits file: nothing pinned"
-    res = subprocess.run([tool("claimvlm"), "pin-splits", build.outs[0], pins], cwd=root, env=stage_env(),
-                         capture_output=True, text=True, check=False)
-    if res.returncode != 0:
-        raise StageFailed("pin-splits", res.returncode, (res.stderr or res.stdout).strip()[-2000:])
-    return res.stdout.strip()
+    return run_tool("claimvlm", "pin-splits", build.outs[0], pins, cwd=root, stage="pin-splits").stdout.strip()
 
 
 @task(name="dvc-push", retries=IO_RETRIES, retry_delay_seconds=exponential_backoff(backoff_factor=10), tags=["io"])
@@ -92,8 +88,7 @@ def push_data(project: str, remote: str | None) -> str | None:
     """Push every cached output to the DVC remote; returns the remote's URL (None: none configured)."""
     root = _root(project)
     # `dvc config -l` prints key=value lines (`dvc remote list` wraps long URLs to the terminal's width)
-    listed = subprocess.run([tool("dvc"), "config", "-l"], cwd=root, env=stage_env(), capture_output=True,
-                            text=True, check=True)
+    listed = run_tool("dvc", "config", "-l", cwd=root, stage="dvc-push")
     config = dict(line.split("=", 1) for line in listed.stdout.splitlines() if "=" in line)
     name = remote or config.get("core.remote")
     url = config.get(f"remote.{name}.url") if name else None
@@ -101,10 +96,7 @@ def push_data(project: str, remote: str | None) -> str | None:
         get_run_logger().warning("no DVC remote %s: the dataset stays in the local cache only",
                                  repr(name) if name else "configured")
         return None
-    res = subprocess.run([tool("dvc"), "push", "-q", "-r", name], cwd=root, env=stage_env(), capture_output=True,
-                         text=True)
-    if res.returncode != 0:
-        raise StageFailed("dvc-push", res.returncode, (res.stderr or res.stdout).strip()[-2000:])
+    run_tool("dvc", "push", "-q", "-r", name, cwd=root, stage="dvc-push")
     return url
 
 
@@ -166,17 +158,27 @@ def check_champion(project: str) -> dict[str, Any]:
     """`claimvlm check-champion` (tasks.registry.smoke.check_champion) on the dataset's canary pages."""
     root = _root(project)
     dataset = read_stages(root / "dvc.yaml")[DATASET_STAGE].outs[0]
-    res = subprocess.run([tool("claimvlm"), "check-champion", dataset], cwd=root, env=stage_env(),
-                         capture_output=True, text=True, check=False)
-    verdict = {0: "passed", 2: "failed"}.get(res.returncode, "error")  # the output says whether it rolled back
+    res = run_tool("claimvlm", "check-champion", dataset, cwd=root, ok=(0, 2), stage="check-champion")
+    verdict = {0: "passed", 2: "failed"}[res.returncode]  # the output says whether it rolled back
     said = (res.stdout + res.stderr).strip()[-4000:]
     create_markdown_artifact(key="monitor", markdown=f"# Champion check: {verdict}\n\n```\n{said}\n```\n")
-    if verdict == "error":
-        raise StageFailed("check-champion", res.returncode, (res.stderr or res.stdout).strip()[-2000:])
+    return {"verdict": verdict, "output": said}
+
+
+@task(name="check-live", retries=IO_RETRIES, retry_delay_seconds=exponential_backoff(backoff_factor=10))
+def check_live(project: str) -> dict[str, Any]:
+    """`claimvlm check-live` (tasks.feedback.monitor.check_live): reviewers' corrections per version;
+    a worse champion rolled back, a canary withdrawn or promoted."""
+    res = run_tool("claimvlm", "check-live", cwd=_root(project), ok=(0, 2), stage="check-live")
+    verdict = {0: "no action", 2: "acted"}[res.returncode]
+    said = (res.stdout + res.stderr).strip()[-4000:]
+    create_markdown_artifact(key="live-quality", markdown=f"# Live quality: {verdict}\n\n```\n{said}\n```\n")
     return {"verdict": verdict, "output": said}
 
 
 @flow(name="monitor", on_failure=[record_failure], on_crashed=[record_failure])
 def monitor(project: str = ".") -> dict[str, Any]:
-    """The champion re-read through models:/NAME@champion on its canary pages; rolled back on failure."""
-    return check_champion(project)
+    """The champion re-read through models:/NAME@champion on its canary pages (rolled back on failure),
+    then its live quality from reviewers' corrections (rolled back when worse than the one it replaced)."""
+    champion = check_champion(project)
+    return {**champion, "live": check_live(project)}

@@ -63,9 +63,19 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
+def run_tool(name: str, *args: str, cwd: Path, ok: tuple[int, ...] | None = (0,),
+             stage: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run one of the project's tools (``dvc``, ``claimvlm``) in the project, as a stage runs; an exit
+    code outside ``ok`` (None: any is fine) raises StageFailed with the output's tail."""
+    res = subprocess.run([tool(name), *args], cwd=cwd, env=stage_env(), capture_output=True, text=True,
+                         check=False, preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+    if ok is not None and res.returncode not in ok:
+        raise StageFailed(stage or f"{name} {args[0]}", res.returncode, (res.stderr or res.stdout).strip()[-2000:])
+    return res
+
+
 def _dvc(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([tool("dvc"), *args], cwd=project, env=stage_env(), capture_output=True, text=True,
-                          preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+    return run_tool("dvc", *args, cwd=project, ok=None)
 
 
 def up_to_date(project: Path, stage: str) -> bool:

@@ -32,3 +32,12 @@ def _params(path: Path, overrides: list[str] | None) -> Params:
         return load_params(path, overrides or ())
     except ConfigError as err:
         fail(err, 2)
+
+
+def _actor(default: str | None = None) -> str:
+    """Who runs this command, for the audit trail: $CLAIMVLM_ACTOR (a flow sets e.g.
+    ``prefect:monitor``), else ``default`` (what an automatic command is), else the user."""
+    import getpass
+    import os
+
+    return os.environ.get("CLAIMVLM_ACTOR") or default or f"user:{getpass.getuser()}"

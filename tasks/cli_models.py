@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from tasks.cli_common import ParamsOpt, SetOpt, _params, app, console, fail
+from tasks.cli_common import ParamsOpt, SetOpt, _actor, _params, app, console, fail
 
 
 @app.command("train")
@@ -208,7 +208,7 @@ def rollback_cmd(
     p = _params(params, set_)
     try:
         done = rollback(_registry(p.tracking), p.tracking.registered_model, reason=reason,  # type: ignore[arg-type]
-                        lock_path=lock)
+                        lock_path=lock, actor=_actor())
     except RegistryError as err:
         fail(err, 1)
     console.print(f"rollback: champion {done.replaced} -> {done.champion} ({reason})", markup=False)

@@ -413,6 +413,9 @@ class ServeParams(_Section):
     poll_s: float = Field(30.0, ge=0, description="how often the alias is checked for a new version; 0: never")
     read_timeout_s: float = Field(30.0, gt=0, description="an upload slower than this gets 408")
     retry_after_s: int = Field(5, gt=0, description="Retry-After of a 503 (not ready, queue full)")
+    canary_share: float = Field(0.0, ge=0, le=1, description="share of requests read by the canary_alias "
+                                "version while it differs from the champion; 0: no canary")
+    canary_alias: str = "challenger"
     batching: BatchingParams = BatchingParams()
     vllm: VllmParams = VllmParams()
 
@@ -426,6 +429,8 @@ class LiveRollbackParams(_Section):
     tolerance: float = Field(0.02, ge=0, le=1, description="weighted correction-rate increase tolerated")
     confidence: float = Field(0.95, gt=0.5, lt=1)
     window_days: float = Field(14.0, gt=0)
+    promote_canary: bool = Field(False, description="a canary judged not worse than the champion is promoted by "
+                                 "the monitor; False: it waits for a person (claimvlm promote)")
 
 
 class FeedbackParams(_Section):

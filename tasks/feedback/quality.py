@@ -58,7 +58,10 @@ class LiveStats:
 
 @dataclass(frozen=True)
 class LiveVerdict:
-    rollback: bool
+    """``worse``: ``new`` is worse beyond tolerance; ``judged``: there were enough samples to say."""
+
+    worse: bool
+    judged: bool
     reasons: tuple[str, ...]
     evidence: dict[str, Any] = field(default_factory=dict)
 
@@ -68,12 +71,14 @@ def _z(confidence: float) -> float:
 
 
 def live_verdict(new: LiveStats, old: LiveStats, policy: LiveRollbackParams) -> LiveVerdict:
-    """Should ``new`` (the champion) go back to ``old`` (the version it replaced)?"""
+    """Is ``new`` worse than ``old``? For a champion against the version it replaced: roll back when
+    worse. For a canary against the champion: withdraw it when worse, ready to promote when judged
+    and not worse."""
     evidence: dict[str, Any] = {"new": new.summary(), "old": old.summary(), "tolerance": policy.tolerance,
                                 "confidence": policy.confidence, "min_samples": policy.min_samples}
     short = [s for s in (new, old) if s.n < policy.min_samples]
     if short:
-        return LiveVerdict(False, tuple(f"v{s.version}: {s.n} reviewed answers, fewer than {policy.min_samples}: "
+        return LiveVerdict(False, False, tuple(f"v{s.version}: {s.n} reviewed answers, fewer than {policy.min_samples}: "
                                         "not enough to judge" for s in short), evidence)
     diff = new.mean - old.mean
     se = math.sqrt(new.variance / new.n + old.variance / old.n)
@@ -82,5 +87,5 @@ def live_verdict(new: LiveStats, old: LiveStats, policy: LiveRollbackParams) -> 
     said = (f"correction rate v{new.version} {new.mean:.3f} (n={new.n}) vs v{old.version} {old.mean:.3f} "
             f"(n={old.n}): difference {diff:+.3f}, {policy.confidence:.0%} lower bound {lower:+.3f}")
     if lower > policy.tolerance:
-        return LiveVerdict(True, (f"{said} > tolerance {policy.tolerance}: v{new.version} is worse",), evidence)
-    return LiveVerdict(False, (f"{said} <= tolerance {policy.tolerance}: within noise or better",), evidence)
+        return LiveVerdict(True, True, (f"{said} > tolerance {policy.tolerance}: v{new.version} is worse",), evidence)
+    return LiveVerdict(False, True, (f"{said} <= tolerance {policy.tolerance}: within noise or better",), evidence)

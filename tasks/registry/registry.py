@@ -4,9 +4,12 @@ Aliases of the registered model (``TrackingParams.registered_model``):
 
 * ``champion``: what serving loads (``models:/NAME@champion``).
 * ``previous``: the champion it replaced, i.e. where :func:`rollback` goes; absent when none.
-* ``challenger``: the version most recently put forward by :func:`promote`, set *before*
-  ``champion``. ``challenger == champion`` after a completed promotion; a ``challenger`` that is
-  not the champion is a promotion that was interrupted or rolled back.
+* ``challenger``: the version most recently put forward by :func:`promote` (set *before*
+  ``champion``) or by :func:`start_canary`. ``challenger == champion`` after a completed
+  promotion; a ``challenger`` that is not the champion is a canary (services with
+  ``serve.canary_share`` send it that share of traffic) or an interrupted promotion. A rollback
+  withdraws ``challenger`` when it names the version rolled back: that version never serves again
+  by accident.
 
 Every gate decision is registered, rejected ones too: a version tagged ``gate.promote=false``
 with its reasons is the audit trail of what was evaluated and why it was not promoted, with its
@@ -67,13 +70,18 @@ class NotApproved(RegistryError):
 
 @dataclass(frozen=True)
 class Promotion:
+    """One event of the audit trail: what moved, why, who or what moved it, on what evidence."""
+
     name: str
-    action: Literal["promote", "rollback"]
+    action: Literal["promote", "rollback", "canary_start", "canary_end"]
     champion: str | None  # the champion afterwards (None: a first champion was withdrawn)
     replaced: str | None  # the champion before
     previous: str | None  # the ``previous`` alias afterwards
     reason: str
     at: str  # UTC, ISO 8601
+    actor: str = "unknown"  # e.g. "gate", "monitor:live-quality", "user:kim" (who ran the command)
+    evidence: dict[str, Any] | None = None  # metrics and sample counts the decision rested on
+    challenger: str | None = None  # the canary version, for canary events
 
 
 def _v(version: str | None) -> str:
@@ -161,6 +169,13 @@ def _record(client: MlflowClient, name: str, event: Promotion) -> Promotion:
     model = _registered(client, name)
     history = json.loads(model.tags.get(HISTORY_TAG, "[]")) if model is not None else []
     entry = {**asdict(event), "reason": event.reason[:500]}
+    if event.evidence is not None and len(json.dumps(event.evidence)) > 2000:
+        entry["evidence"] = {"truncated": True}  # the version's tags keep it whole
+    version = event.challenger if event.action.startswith("canary") else (event.champion or event.replaced)
+    if version is not None:  # visible on the model version in the MLflow UI
+        client.set_model_version_tag(name, version, f"audit.{event.action}.{event.at.replace('+00:00', 'Z')}",
+                                     json.dumps({"actor": event.actor, "reason": event.reason[:1000],
+                                                 "evidence": event.evidence}, ensure_ascii=False)[:_MAX_TAG])
     client.set_registered_model_tag(name, HISTORY_TAG, json.dumps((history + [entry])[-HISTORY_KEEP:],
                                                                   ensure_ascii=False))
     return event
@@ -173,7 +188,8 @@ def history(client: MlflowClient, name: str) -> list[dict[str, Any]]:
 
 
 def promote(client: MlflowClient, name: str, version: str, *, expected_champion: str | None, lock_path: Path,
-            reason: str, force: bool = False) -> Promotion:
+            reason: str, force: bool = False, actor: str = "unknown",
+            evidence: dict[str, Any] | None = None) -> Promotion:
     """Make ``version`` the champion, if the champion is still ``expected_champion`` (the one the
     gate compared against; None: there was none). Sets ``challenger``, moves ``previous`` to the
     old champion, then ``champion``; tags the version ``replaced_version``, ``promoted_at`` and
@@ -201,11 +217,13 @@ def promote(client: MlflowClient, name: str, version: str, *, expected_champion:
             client.delete_model_version_tag(name, version, "replaced_version")
         _set_alias(client, name, PREVIOUS, current, aliases.get(PREVIOUS))
         client.set_registered_model_alias(name, CHAMPION, version)
-        return _record(client, name, Promotion(name, "promote", version, current, current, reason, at))
+        return _record(client, name, Promotion(name, "promote", version, current, current, reason, at, actor,
+                                               evidence, version))
 
 
 def rollback(client: MlflowClient, name: str, *, reason: str, lock_path: Path,
-             expected_champion: str | None = None, allow_empty: bool = False) -> Promotion:
+             expected_champion: str | None = None, allow_empty: bool = False, actor: str = "unknown",
+             evidence: dict[str, Any] | None = None) -> Promotion:
     """Move ``champion`` back to the version the current one replaced (its ``replaced_version``
     tag) and ``previous`` to the one that one replaced; tag both with the reason.
 
@@ -233,4 +251,38 @@ def rollback(client: MlflowClient, name: str, *, reason: str, lock_path: Path,
                 client.set_model_version_tag(name, target, key, value)
         _set_alias(client, name, CHAMPION, target, current)
         _set_alias(client, name, PREVIOUS, after, aliases.get(PREVIOUS))
-        return _record(client, name, Promotion(name, "rollback", target, current, after, reason, at))
+        if aliases.get(CHALLENGER) == current:
+            client.delete_registered_model_alias(name, CHALLENGER)
+        return _record(client, name, Promotion(name, "rollback", target, current, after, reason, at, actor,
+                                               evidence))
+
+
+def start_canary(client: MlflowClient, name: str, version: str, *, lock_path: Path, reason: str,
+                 actor: str = "unknown", force: bool = False) -> Promotion:
+    """Point ``challenger`` at a gate-approved ``version`` that is not the champion: services with
+    ``serve.canary_share`` > 0 send it that share of traffic. Promotion stays an alias move of
+    ``champion`` (:func:`promote`, blue-green); :func:`end_canary` withdraws it."""
+    version = str(version)
+    with _lock(lock_path):
+        current = _aliases(client, name).get(CHAMPION)
+        if current == version:
+            raise RegistryError(f"{name} v{version} is the champion; a canary is another version")
+        mv = client.get_model_version(name, version)
+        if mv.tags.get("gate.promote") != "true" and not force:
+            raise NotApproved(f"{name} v{version} was not approved by the gate; pass force=True to override")
+        client.set_registered_model_alias(name, CHALLENGER, version)
+        return _record(client, name, Promotion(name, "canary_start", current, current, None, reason, _now(), actor,
+                                               None, version))
+
+
+def end_canary(client: MlflowClient, name: str, *, lock_path: Path, reason: str, actor: str = "unknown",
+               evidence: dict[str, Any] | None = None) -> Promotion:
+    """Withdraw the canary (the ``challenger`` alias, when it is not the champion)."""
+    with _lock(lock_path):
+        aliases = _aliases(client, name)
+        current, challenger = aliases.get(CHAMPION), aliases.get(CHALLENGER)
+        if challenger is None or challenger == current:
+            raise RegistryError(f"{name} has no canary running (challenger {_v(challenger)}, champion {_v(current)})")
+        client.delete_registered_model_alias(name, CHALLENGER)
+        return _record(client, name, Promotion(name, "canary_end", current, current, None, reason, _now(), actor,
+                                               evidence, challenger))

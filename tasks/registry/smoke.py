@@ -33,6 +33,9 @@ class SmokeResult:
     observed: dict[str, float] = field(default_factory=dict)
     failures: tuple[str, ...] = ()  # one sentence per metric off (or the error that stopped the check)
 
+    def measured_evidence(self) -> dict[str, object]:
+        return {"expected": self.expected, "observed": self.observed, "failures": list(self.failures)}
+
 
 @dataclass(frozen=True)
 class SmokeOutcome:
@@ -75,13 +78,13 @@ def promote_with_smoke(client: MlflowClient, name: str, version: str, *, expecte
     alone: ChampionMoved propagates). A failed *first* champion has nothing to go back to: its
     ``champion`` alias is removed, which is the registry's state before it was promoted."""
     done = promote(client, name, version, expected_champion=expected_champion, lock_path=lock_path,
-                   reason=reason, force=force)
+                   reason=reason, force=force, actor="gate", evidence=dict(expected))
     result = post_promotion_check(name, reproduce=reproduce, expected=expected, tolerance=tolerance)
     if result.passed:
         return SmokeOutcome(done, result, None)
     why = f"post-promotion smoke check of v{version} failed: " + "; ".join(result.failures)
     back = rollback(client, name, reason=why, lock_path=lock_path, expected_champion=str(version),
-                    allow_empty=True)
+                    allow_empty=True, actor="gate:smoke-check", evidence=result.measured_evidence())
     return SmokeOutcome(done, result, back)
 
 
@@ -115,5 +118,6 @@ def check_champion(client: MlflowClient, name: str, *, reproducer_for: Callable[
     if result.passed:
         return ChampionCheck(version, result, None)
     why = f"monitor: champion v{version} no longer reproduces its gate's canary numbers: " + "; ".join(result.failures)
-    back = rollback(client, name, reason=why, lock_path=lock_path, expected_champion=version, allow_empty=True)
+    back = rollback(client, name, reason=why, lock_path=lock_path, expected_champion=version, allow_empty=True,
+                    actor="monitor:champion-check", evidence=result.measured_evidence())
     return ChampionCheck(version, result, back)

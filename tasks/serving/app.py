@@ -12,12 +12,17 @@ process stays up). A moved alias is swapped in without downtime.
 (:func:`tasks.serving.inputs.load_page`; its ``BadInput`` is answered with its status and
 ``describe(err)``); the page waits in the dynamic batcher's bounded queue (full: 503
 ``queue_full`` with Retry-After). The answer carries the fields, each field's confidence, the
-model version that read it and the request id. An answer that is not a JSON object is a 502
+model version that read it and the request id. With ``serve.canary_share`` > 0, that share of
+requests (by a hash of the request id) is read by the ``canary_alias`` (``challenger``) version
+while it is not the champion: its own model holder and batcher, the version on its answers and
+metrics, its route in the answer store, so the monitor can put its live quality beside the
+champion's. An answer that is not a JSON object is a 502
 ``model_output``: the text is never sent back nor logged.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
@@ -74,20 +79,28 @@ def create_app(settings: ServeParams, tracking: TrackingParams, limits: InputLim
     limits = limits or InputLimits()
     metrics = Metrics()
     recorder = _recorder(feedback, evaluate or EvaluateParams())
-    holder = ModelHolder(settings, tracking, instruction or BuildParams().instruction, metrics)
-    batcher = Batcher(settings.batching, holder.acquire, holder.release,
-                      BatchObserver(batch=metrics.batch, depth=metrics.queue_depth.set))
+    prompt = instruction or BuildParams().instruction
+    holder = ModelHolder(settings, tracking, prompt, metrics)
+    observer = BatchObserver(batch=metrics.batch, depth=metrics.queue_depth.set)
+    batcher = Batcher(settings.batching, holder.acquire, holder.release, observer)
+    routes = {"champion": (holder, batcher)}
+    if settings.canary_share > 0:  # the canary: its own model and batches (a batch is one version)
+        canary = ModelHolder(settings, tracking, prompt, metrics, alias=settings.canary_alias, route="challenger",
+                             optional=True, skip=lambda version: version == holder.version)
+        routes["challenger"] = (canary, Batcher(settings.batching, canary.acquire, canary.release, observer))
     retry_after = {"Retry-After": str(settings.retry_after_s)}
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await batcher.start()
-        holder.start()
+        for model, batches in routes.values():
+            await batches.start()
+            model.start()
         try:
             yield
         finally:
-            holder.stop()
-            await batcher.stop()
+            for model, batches in routes.values():
+                model.stop()
+                await batches.stop()
             if recorder is not None:
                 recorder.store.close()
 
@@ -161,8 +174,12 @@ def create_app(settings: ServeParams, tracking: TrackingParams, limits: InputLim
         except BadInput as err:
             return bad(request, err)
         del got
+        route = "champion"
+        if "challenger" in routes and routes["challenger"][0].backend is not None \
+                and canary_route(rid, settings.canary_share):
+            route = "challenger"
         try:
-            reading, version = await batcher.submit(page)
+            reading, version = await routes[route][1].submit(page)
         except QueueFull:
             return error(request, 503, "queue_full", f"{settings.batching.max_queue} pages are waiting; retry "
                          "later", retry_after)
@@ -180,7 +197,7 @@ def create_app(settings: ServeParams, tracking: TrackingParams, limits: InputLim
                 metrics.field_confidence.observe(value)
         if recorder is not None:
             try:
-                await anyio.to_thread.run_sync(recorder.keep, rid, version or "unversioned", "champion", answer.fields,
+                await anyio.to_thread.run_sync(recorder.keep, rid, version or "unversioned", route, answer.fields,
                                                answer.confidence, page)
             except Exception as err:  # noqa: BLE001 - keeping the answer never fails the request
                 metrics.errors.labels(kind="feedback_store").inc()
@@ -194,6 +211,13 @@ def create_app(settings: ServeParams, tracking: TrackingParams, limits: InputLim
     if recorder is not None:
         add_feedback_route(app, recorder, error)
     return app
+
+
+def canary_route(request_id: str, share: float) -> bool:
+    """Whether a request goes to the canary: a hash of its id below ``share``. Deterministic, so a
+    client retrying a request id is answered by the same version."""
+    digest = hashlib.sha256(request_id.encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < share
 
 
 def _recorder(feedback: FeedbackParams | None, evaluate: EvaluateParams) -> Recorder | None:

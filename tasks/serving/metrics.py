@@ -53,17 +53,20 @@ class Metrics:
         self.inference_seconds = Histogram("claimvlm_inference_seconds", "seconds per model call", ["version"],
                                            registry=r, buckets=LATENCY_BUCKETS)
         self.queue_depth = Gauge("claimvlm_queue_depth", "pages waiting for the model", registry=r)
-        self.model_info = Gauge("claimvlm_model_info", "the model version served (value 1)", ["version"], registry=r)
+        self.model_info = Gauge("claimvlm_model_info", "the model version each route serves (value 1)",
+                                ["version", "route"], registry=r)
         self.swaps = Counter("claimvlm_model_swaps", "model versions swapped in, or failing to", ["result"], registry=r)
         self.field_confidence = Histogram("claimvlm_field_confidence", "per-field confidence of answers", registry=r,
                                           buckets=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0))
 
-    def serving(self, version: str | None, previous: str | None = None) -> None:
-        """The version now served (1) and the one it replaced (0)."""
+    def serving(self, route: str, version: str | None, previous: str | None = None) -> None:
+        """The version ``route`` now serves (1; None: nothing) and the one it replaced (0)."""
         if previous is not None and previous != version:
-            self.model_info.labels(version=previous).set(0)
-        self.served = version or "unversioned"
-        self.model_info.labels(version=self.served).set(1)
+            self.model_info.labels(version=previous, route=route).set(0)
+        if version is not None:
+            self.model_info.labels(version=version, route=route).set(1)
+        if route == "champion":
+            self.served = version or "unversioned"
 
     def batch(self, pages: int, seconds: float, version: str | None) -> None:
         self.batch_size.labels(version=version or "unversioned").observe(pages)

@@ -19,6 +19,7 @@ import os
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tasks.config import ServeParams, TrackingParams
@@ -53,10 +54,19 @@ def _warm_up(backend: Backend) -> None:
 
 @dataclass
 class ModelHolder:
+    """One alias's model. ``route`` names it in metrics and answers (``champion``, or ``challenger``
+    for the canary); ``optional``: an alias that does not exist is normal (no canary running), not a
+    failure; ``skip(version)``: a version not to load here (the challenger when it is the champion:
+    after a completed promotion both aliases name one version, and it is served once)."""
+
     settings: ServeParams
     tracking: TrackingParams
     instruction: str
     metrics: Metrics
+    alias: str = ""
+    route: str = "champion"
+    optional: bool = False
+    skip: Callable[[str | None], bool] = lambda version: False
     backend: Backend | None = None
     reason: str = "the model is loading"
     _failed: str | None = None
@@ -67,7 +77,9 @@ class ModelHolder:
 
     @property
     def uri(self) -> str:
-        return self.settings.model_uri or f"models:/{self.tracking.registered_model}@{self.settings.alias}"
+        if self.route == "champion" and self.settings.model_uri:
+            return self.settings.model_uri
+        return f"models:/{self.tracking.registered_model}@{self.alias or self.settings.alias}"
 
     @property
     def version(self) -> str | None:
@@ -90,7 +102,7 @@ class ModelHolder:
             return self._users.get(id(backend), 0) > 0
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="claimvlm-model", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"claimvlm-model-{self.route}", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -115,7 +127,14 @@ class ModelHolder:
         try:
             load_uri, version = resolve(self.uri, client)
         except Exception as err:  # noqa: BLE001 - the registry may be briefly away; keep serving
-            self._failure(f"model load failed: cannot resolve {self.uri}: {type(err).__name__}: {str(err)[:_REASON_CHARS]}")
+            if self.optional:  # no such alias: nothing to serve on this route
+                self._swap(None)
+                return
+            self._failure(f"model load failed: cannot resolve {self.uri}: {type(err).__name__}: "
+                          f"{str(err)[:_REASON_CHARS]}")
+            return
+        if self.skip(version):
+            self._swap(None)
             return
         if self.backend is not None and version == self.version or version is not None and version == self._failed:
             return
@@ -137,15 +156,19 @@ class ModelHolder:
         if self.backend is None:
             self.reason = reason
 
-    def _swap(self, new: Backend) -> None:
+    def _swap(self, new: Backend | None) -> None:
         with self._lock:
             old, self.backend = self.backend, new
+        if old is None and new is None:
+            return
         self._failed = None
-        self.metrics.serving(new.version, old.version if old is not None else None)
+        self.metrics.serving(self.route, (new.version or "unversioned") if new is not None else None,
+                             old.version if old is not None else None)
         if old is None:
             return
-        self.metrics.swaps.labels(result="swapped").inc()
-        log.info("swapped model version %s for %s", new.version, old.version)
+        if new is not None:
+            self.metrics.swaps.labels(result="swapped").inc()
+        log.info("%s: model version %s replaces %s", self.route, new.version if new else "none", old.version)
         while self._busy(old):  # batches that took it before the swap finish with it
             time.sleep(0.01)
         with self._lock:

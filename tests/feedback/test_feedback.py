@@ -75,14 +75,14 @@ POLICY = LiveRollbackParams(min_samples=30, tolerance=0.02, confidence=0.95)
 
 def test_a_clearly_worse_champion_is_rolled_back_with_the_evidence() -> None:
     verdict = live_verdict(_stats("5", 0.20, 60, 1), _stats("4", 0.10, 60, 2), POLICY)
-    assert verdict.rollback and "v5 is worse" in verdict.reasons[0]
+    assert verdict.worse and verdict.judged and "v5 is worse" in verdict.reasons[0]
     assert verdict.evidence["new"]["n"] == 60 and verdict.evidence["lower_bound"] > 0.02
 
 
 def test_noise_and_too_few_samples_keep_the_champion() -> None:
     within = live_verdict(_stats("5", 0.11, 60, 1), _stats("4", 0.10, 60, 2), POLICY)
-    assert not within.rollback and "within noise" in within.reasons[0]
+    assert not within.worse and within.judged and "within noise" in within.reasons[0]
     few = live_verdict(_stats("5", 0.60, 10, 1), _stats("4", 0.10, 60, 2), POLICY)
-    assert not few.rollback and "fewer than 30" in few.reasons[0]
+    assert not few.worse and not few.judged and "fewer than 30" in few.reasons[0]
     better = live_verdict(_stats("5", 0.05, 60, 1), _stats("4", 0.10, 60, 2), POLICY)
-    assert not better.rollback
+    assert not better.worse and better.judged

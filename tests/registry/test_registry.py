@@ -156,14 +156,14 @@ def test_manual_rollback_moves_champion_back_and_records_the_reason(store: Store
     promote(store.client, name, v3, expected_champion=v2, lock_path=store.lock, reason="third")
     back = rollback(store.client, name, reason="claims team: totals wrong on faxes", lock_path=store.lock)
     assert (back.champion, back.replaced, back.previous) == (v2, v3, v1)
-    assert aliases(store, name) == {"champion": v2, "previous": v1, "challenger": v3}
+    assert aliases(store, name) == {"champion": v2, "previous": v1}  # the rolled-back v3 is no challenger
     assert tags(store, name, v3)["rollback_reason"] == "claims team: totals wrong on faxes"
     assert tags(store, name, v3)["rolled_back_to"] == v2
     assert tags(store, name, v2)["rolled_back_from"] == v3 and tags(store, name, v2)["rollback_reason"]
     with pytest.raises(ChampionMoved):
         rollback(store.client, name, reason="x", lock_path=store.lock, expected_champion=v3)
     rollback(store.client, name, reason="again", lock_path=store.lock)
-    assert aliases(store, name) == {"champion": v1, "challenger": v3}  # v1 replaced nothing: no previous
+    assert aliases(store, name) == {"champion": v1}  # v1 replaced nothing: no previous
     with pytest.raises(NothingToRollBack, match=f"v{v1} replaced no earlier version"):
         rollback(store.client, name, reason="once more", lock_path=store.lock)
     assert aliases(store, name)["champion"] == v1
