@@ -224,9 +224,11 @@ def pin_splits_cmd(
 # The model commands (train, sweep, evaluate, gate, rollback) live beside these; the service's command
 # in tasks/serving (its imports, FastAPI and uvicorn, happen only when it runs).
 from tasks import cli_loop, cli_models  # noqa: F401, E402  - register their commands on app
+from tasks.export.command import register as _register_export  # noqa: E402
 from tasks.serving.command import register as _register_serving  # noqa: E402
 
 _register_serving(app)
+_register_export(app)
 
 if __name__ == "__main__":  # python -m tasks.cli (what torchrun and accelerate launch -m run)
     app()

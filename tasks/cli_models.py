@@ -140,6 +140,8 @@ def gate_cmd(
     dataset: Annotated[Path, typer.Option(help="the dataset whose canary pages the smoke check re-reads")] = Path(
         "data/dataset"),
     out: Annotated[Path, typer.Option(help="decision.json goes here")] = Path("reports/gate"),
+    export: Annotated[Optional[Path], typer.Option(  # noqa: UP045 - typer needs Optional here
+        help="the export stage's reports folder: its parity verdict is one of the gate's checks")] = None,
     lock: LockOpt = Path("mlflow/registry.lock"),
     params: ParamsOpt = Path("params.yaml"),
     set_: SetOpt = None,
@@ -152,7 +154,8 @@ def gate_cmd(
     p = _params(params, set_)
     try:
         result = run_gate(evaluation, train_run, out, p.gate, p.evaluate, p.tracking, lock_path=lock,
-                          reproduce=canary_reproducer(dataset, p.evaluate))
+                          reproduce=canary_reproducer(dataset, p.evaluate),
+                          export_metrics=export / "metrics.json" if export is not None else None)
     except (RegistryError, FileNotFoundError, ValueError) as err:
         fail(err, 1)
     verdict = "PROMOTE" if result.decision.promote else "REJECT"

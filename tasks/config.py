@@ -346,6 +346,10 @@ class GateParams(_Section):
     tolerance: float = Field(0.02, ge=0, le=1)
     must_beat_base: bool = True
     reproduce_tolerance: float = Field(0.02, ge=0, le=1, description="post-promotion smoke: allowed metric drift")
+    rollout: Literal["promote", "canary"] = Field(
+        "promote", description="a passing candidate becomes champion at once (behind the smoke check), or the "
+        "challenger: served to serve.canary_share of traffic until the monitor's live check (a first champion "
+        "is always promoted)")
 
 
 class TrackingParams(_Section):
@@ -403,7 +407,8 @@ class ServeParams(_Section):
     a page the service accepts is a page collection would accept."""
 
     model_uri: str | None = Field(None, description="None: models:/<tracking.registered_model>@<alias>; "
-                                  "models:/NAME/N pins a version (no hot swap)")
+                                  "models:/NAME/N pins a version (no hot swap); a package folder such as "
+                                  "models/export/int8 serves that export (transformers backend)")
     alias: str = "champion"
     backend: Literal["transformers", "vllm"] = "transformers"
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="transformers backend; auto: cuda when present")

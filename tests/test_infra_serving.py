@@ -31,12 +31,14 @@ METRICS = {"claimvlm_requests": ("counter", {"route", "status", "version"}),
            "claimvlm_request_seconds": ("histogram", {"route", "version"}),
            "claimvlm_errors": ("counter", {"kind"}), "claimvlm_batch_size": ("histogram", {"version"}),
            "claimvlm_inference_seconds": ("histogram", {"version"}), "claimvlm_queue_depth": ("gauge", set()),
-           "claimvlm_model_info": ("gauge", {"version"}), "claimvlm_model_swaps": ("counter", {"result"}),
+           "claimvlm_model_info": ("gauge", {"version", "role"}), "claimvlm_model_swaps": ("counter", {"result"}),
            "claimvlm_field_confidence": ("histogram", set())}
-LABEL_VALUES = {"route": {"/health/live", "/health/ready", "/v1/extract", "/metrics", "other"},
+LABEL_VALUES = {"route": {"/health/live", "/health/ready", "/v1/extract", "/v1/feedback", "/metrics", "other"},
                 "kind": {"empty", "too_large", "not_an_image", "content_type", "content_type_mismatch", "truncated",
                          "decompression_bomb", "too_small", "slow_upload", "no_file", "bad_multipart", "not_ready",
-                         "queue_full", "model_output", "inference", "internal"},
+                         "queue_full", "model_output", "inference", "internal", "feedback_store", "bad_feedback",
+                         "unknown_request"},
+                "role": {"champion", "challenger"},
                 "result": {"swapped", "failed"}}
 SUFFIXES = {"counter": ("_total", "_created"), "histogram": ("_bucket", "_count", "_sum", "_created"), "gauge": ("",)}
 SERIES = {base + s: base for base, (kind, _) in METRICS.items() for s in SUFFIXES[kind]}

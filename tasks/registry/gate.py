@@ -33,6 +33,9 @@ Rules, each giving one :class:`Check`:
   base by far (zero-shot on Korean forms, or random weights for the tiny model), so the strict
   rule costs nothing when training worked and rejects a run whose gain is within noise, which
   is not worth a new model's risk. No base report while the rule is on fails.
+* parity (when the export stage ran: ``parity`` given): the merged export and the serving
+  backend answer the canary pages as the trained model does (``claimvlm export``); a version
+  whose serving artefacts do not reproduce it must not serve. The detail names where they diverge.
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ BASE_METRIC = "weighted_score"
 
 @dataclass(frozen=True)
 class Check:
-    name: str  # "floor:<key>", "regression:<key>", "base:weighted_score" or "champion"
+    name: str  # "floor:<key>", "regression:<key>", "base:weighted_score", "champion" or "parity"
     passed: bool
     detail: str  # a sentence naming the metric, the values and the threshold
 
@@ -140,8 +143,10 @@ def _base(cand: dict[str, Interval], base: dict[str, Interval] | None) -> Check:
                            f"model's upper bound {base[key][2]:.3f} (base {_fmt(base[key])})")
 
 
-def decide(candidate: Metrics, champion: Metrics | None, base: Metrics | None, policy: GateParams) -> Decision:
-    """Promote when every check passes; see the module docstring for the rules."""
+def decide(candidate: Metrics, champion: Metrics | None, base: Metrics | None, policy: GateParams,
+           parity: tuple[bool, str] | None = None) -> Decision:
+    """Promote when every check passes; see the module docstring for the rules. ``parity``: the
+    export stage's verdict and its reason (None: no export was checked)."""
     cand = _validated(candidate, "candidate")
     champ = _validated(champion, "champion") if champion is not None else None
     base_ = _validated(base, "base") if base is not None else None
@@ -152,6 +157,8 @@ def decide(candidate: Metrics, champion: Metrics | None, base: Metrics | None, p
         checks += [_regression(key, ci, cand, policy.tolerance) for key, ci in sorted(champ.items())]
     if policy.must_beat_base:
         checks.append(_base(cand, base_))
+    if parity is not None:
+        checks.append(Check("parity", parity[0], parity[1]))
     failed = [c.detail for c in checks if not c.passed]
     if failed:
         return Decision(False, tuple(failed), tuple(checks))

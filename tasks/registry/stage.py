@@ -98,14 +98,27 @@ def log_evaluation(client: Any, run_id: str, evaluation: Path, reports: Mapping[
     return f"runs:/{run_id}/evaluation/report.html"
 
 
+def export_parity(export_metrics: Path) -> tuple[bool, str]:
+    """The export stage's parity verdict (tasks.export) as the gate's (passed, detail)."""
+    found = json.loads(Path(export_metrics).read_text(encoding="utf-8"))
+    parity = found.get("parity") or {}
+    failed = [v.get("reason", "") for v in (parity.get("verdicts") or {}).values()
+              if v.get("held") and not v.get("passed")]
+    if found.get("passed"):
+        return True, "the merged export and the serving backend answer the canary pages as the model does"
+    return False, "serving artefacts differ from the model: " + ("; ".join(failed) or "parity failed")
+
+
 def run_gate(evaluation: Path, train_run: Path, out: Path, policy: GateParams, evaluate: EvaluateParams,
              tracking: TrackingParams, *, lock_path: Path,
-             reproduce: Callable[[str], Mapping[str, float]]) -> GateResult:
+             reproduce: Callable[[str], Mapping[str, float]], export_metrics: Path | None = None) -> GateResult:
     """Decide, register the candidate (rejected ones too, as the audit trail), and on pass promote
-    it with the post-promotion smoke check (which rolls back by itself when it fails)."""
+    it with the post-promotion smoke check (which rolls back by itself when it fails), or start it
+    as a canary (``policy.rollout: canary``). ``export_metrics``: the export stage's metrics.json,
+    whose parity verdict becomes one of the gate's checks."""
     from mlflow.tracking import MlflowClient
 
-    from tasks.registry.registry import champion_version, register_candidate
+    from tasks.registry.registry import champion_version, register_candidate, start_canary
     from tasks.registry.smoke import CANARY_IDS_TAG, CANARY_METRICS_TAG, promote_with_smoke
     from tasks.training.tracking import configure
 
@@ -115,7 +128,8 @@ def run_gate(evaluation: Path, train_run: Path, out: Path, policy: GateParams, e
     if reports["candidate"] is None:
         raise FileNotFoundError(f"{evaluation / 'candidate.json'} is missing: run the evaluate stage first")
     metrics = {k: gate_metrics(v, evaluate) if v else None for k, v in reports.items()}
-    decision = decide(metrics["candidate"], metrics["champion"], metrics["base"], policy)
+    parity = export_parity(export_metrics) if export_metrics is not None else None
+    decision = decide(metrics["candidate"], metrics["champion"], metrics["base"], policy, parity)
     run = json.loads(Path(train_run).read_text(encoding="utf-8"))
     client = MlflowClient(configure(tracking))
     name = tracking.registered_model
@@ -126,8 +140,11 @@ def run_gate(evaluation: Path, train_run: Path, out: Path, policy: GateParams, e
                                  tags={**({"dataset.test_sha256": test_split["sha256"]} if test_split else {}),
                                        CANARY_IDS_TAG: json.dumps(seen["canary"]),
                                        CANARY_METRICS_TAG: json.dumps(seen["canary_metrics"])})
-    smoke = None
-    if decision.promote:
+    smoke, canary = None, None
+    if decision.promote and policy.rollout == "canary" and seen["champion_version"] is not None:
+        start_canary(client, name, version, lock_path=lock_path, reason="; ".join(decision.reasons), actor="gate")
+        canary = version
+    elif decision.promote:
         outcome = promote_with_smoke(
             client, name, version, expected_champion=seen["champion_version"], lock_path=lock_path,
             reason="; ".join(decision.reasons), reproduce=reproduce, expected=seen["canary_metrics"],
@@ -141,6 +158,7 @@ def run_gate(evaluation: Path, train_run: Path, out: Path, policy: GateParams, e
         "promote": decision.promote, "reasons": list(decision.reasons),
         "checks": [asdict(c) for c in decision.checks], "version": version, "registered_model": name,
         "champion_seen": seen["champion_version"], "champion_now": result.champion, "smoke": smoke,
+        "rollout": policy.rollout, "canary": canary,
         "test_split": test_split, "report": report_uri,
     }, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return result

@@ -8,11 +8,14 @@ greedy decoding runs once for all. Token probabilities come from the same call
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tasks.serving.backends import BackendError, Reading
+from tasks.training.packaging import MANIFEST, load_trained
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -51,11 +54,18 @@ class TransformersBackend:
     @classmethod
     def open(cls, load_uri: str, version: str | None, settings: ServeParams, tracking: TrackingParams,
              instruction: str) -> TransformersBackend:
-        import mlflow
+        package = Path(load_uri)
+        if (package / MANIFEST).is_file():  # a package folder, e.g. an export: models/export/int8
+            model, processor = load_trained(package)
+            quantized = bool(json.loads((package / MANIFEST).read_text()).get("quantization"))
+        else:
+            import mlflow
 
-        reader = mlflow.pyfunc.load_model(load_uri).unwrap_python_model()
-        model = reader.model.to(_device(settings.device)).eval()
-        return cls(model, reader.processor, instruction, settings.max_new_tokens, version)
+            reader = mlflow.pyfunc.load_model(load_uri).unwrap_python_model()
+            model, processor, quantized = reader.model, reader.processor, False
+        # torch's dynamic int8 kernels are CPU kernels: a quantised export stays on the CPU.
+        model = model.to("cpu" if quantized else _device(settings.device)).eval()
+        return cls(model, processor, instruction, settings.max_new_tokens, version)
 
     def read(self, pages: Sequence[Image.Image]) -> list[Reading]:
         import torch

@@ -53,19 +53,19 @@ class Metrics:
         self.inference_seconds = Histogram("claimvlm_inference_seconds", "seconds per model call", ["version"],
                                            registry=r, buckets=LATENCY_BUCKETS)
         self.queue_depth = Gauge("claimvlm_queue_depth", "pages waiting for the model", registry=r)
-        self.model_info = Gauge("claimvlm_model_info", "the model version each route serves (value 1)",
-                                ["version", "route"], registry=r)
+        self.model_info = Gauge("claimvlm_model_info", "the model version served in each role (champion, "
+                                "challenger: the canary), value 1", ["version", "role"], registry=r)
         self.swaps = Counter("claimvlm_model_swaps", "model versions swapped in, or failing to", ["result"], registry=r)
         self.field_confidence = Histogram("claimvlm_field_confidence", "per-field confidence of answers", registry=r,
                                           buckets=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0))
 
-    def serving(self, route: str, version: str | None, previous: str | None = None) -> None:
-        """The version ``route`` now serves (1; None: nothing) and the one it replaced (0)."""
+    def serving(self, role: str, version: str | None, previous: str | None = None) -> None:
+        """The version ``role`` now serves (1; None: nothing) and the one it replaced (0)."""
         if previous is not None and previous != version:
-            self.model_info.labels(version=previous, route=route).set(0)
+            self.model_info.labels(version=previous, role=role).set(0)
         if version is not None:
-            self.model_info.labels(version=version, route=route).set(1)
-        if route == "champion":
+            self.model_info.labels(version=version, role=role).set(1)
+        if role == "champion":
             self.served = version or "unversioned"
 
     def batch(self, pages: int, seconds: float, version: str | None) -> None:

@@ -28,6 +28,9 @@ from tasks.serving.metrics import Metrics
 
 log = logging.getLogger("claimvlm.serve")
 _REASON_CHARS = 300
+# transformers builds models under process-wide patches (meta-device init, skipped weight init):
+# two loads in two threads (champion and canary holders) corrupt each other. One at a time.
+_OPENING = threading.Lock()
 _ALIAS = re.compile(r"models:/([^/@]+)@([^/@]+)")
 _VERSION = re.compile(r"models:/([^/@]+)/(\d+)")
 
@@ -141,7 +144,8 @@ class ModelHolder:
         self.reason = self.reason if self.backend is not None else f"loading {self.uri} (version {version})"
         started = time.perf_counter()
         try:
-            backend = open_backend(load_uri, version, self.settings, self.tracking, self.instruction)
+            with _OPENING:
+                backend = open_backend(load_uri, version, self.settings, self.tracking, self.instruction)
             _warm_up(backend)
         except Exception as err:  # noqa: BLE001 - a version that cannot load or answer never serves
             self._failed = version

@@ -14,6 +14,10 @@ in, so the package (and the MLflow model made from it) stands alone on any machi
 base (a real multi-GB checkpoint) is only referenced by its absolute path: copying gigabytes
 into every run's package and MLflow artifact store would cost far more than the adapter it
 serves, and the reference fails loudly (:class:`PackagingError`) where the base is absent.
+
+Exported packages (``claimvlm export``, tasks.export) are full ones whose manifest also records
+their origin (``export``); the int8 copy holds ``weights/config.json`` and a quantised state dict
+instead of safetensors, with a ``quantization`` entry that :func:`load_trained` rebuilds it from.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -61,18 +65,37 @@ def _is_peft(model: Any) -> bool:
     return isinstance(model, PeftModel)
 
 
-def save_trained(model: Any, processor: Processor, out_dir: Path, *, base_dir: Path,
-                 embed_base_max_mb: int) -> Path:
-    """Write the package to ``out_dir`` (replacing an older one) and return it.
-
-    Everything goes to a sibling temporary folder first and is renamed into place at the end,
-    so an interrupted save leaves the previous package (or none), never half of one.
-    """
-    out_dir, base_dir = Path(out_dir).absolute(), Path(base_dir).absolute()
+def write_package(out_dir: Path, fill: Callable[[Path], Mapping[str, Any]]) -> Path:
+    """Publish a package: ``fill(folder)`` writes its files into a fresh sibling temporary folder
+    and returns the manifest's fields (``format`` and any extras); every file is then hashed into
+    the manifest and the folder renamed into place, so an interrupted write leaves the previous
+    package (or none), never half of one. Returns ``out_dir``."""
+    out_dir = Path(out_dir).absolute()
     tmp = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:
+        fields = dict(fill(tmp))
+        files = {p.relative_to(tmp).as_posix(): _sha256(p) for p in _files(tmp)}
+        manifest = {**fields, "files": files}
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+        if out_dir.exists():
+            os.replace(out_dir, old)  # a directory cannot be renamed over a non-empty one
+        os.replace(tmp, out_dir)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def save_trained(model: Any, processor: Processor, out_dir: Path, *, base_dir: Path,
+                 embed_base_max_mb: int) -> Path:
+    """Write the package to ``out_dir`` (replacing an older one, atomically) and return it."""
+    base_dir = Path(base_dir).absolute()
+
+    def fill(tmp: Path) -> dict[str, Any]:
         if _is_peft(model):
             fmt = "adapter"
             model.save_pretrained(tmp / "adapter")
@@ -86,18 +109,9 @@ def save_trained(model: Any, processor: Processor, out_dir: Path, *, base_dir: P
             fmt = "full"
             model.save_pretrained(tmp / "weights")
         processor.save_pretrained(tmp / "processor")
-        files = {p.relative_to(tmp).as_posix(): _sha256(p) for p in _files(tmp)}
-        manifest = {"format": fmt, "files": files}
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-        if out_dir.exists():
-            os.replace(out_dir, old)  # a directory cannot be renamed over a non-empty one
-        os.replace(tmp, out_dir)
-        shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out_dir
+        return {"format": fmt}
+
+    return write_package(out_dir, fill)
 
 
 def _manifest(model_dir: Path) -> dict[str, Any]:
@@ -136,9 +150,10 @@ def _base_dir(model_dir: Path) -> Path:
     return source
 
 
-def _attach_adapter(base: Any, adapter_dir: Path) -> Any:
+def _attach_adapter(base: Any, adapter_dir: Path, *, merge: bool = True) -> Any:
     """Base + adapter, checked tensor by tensor: peft loads non-strictly, so an adapter for another
-    base or other target modules would otherwise leave zero-initialised LoRA weights, i.e. the base."""
+    base or other target modules would otherwise leave zero-initialised LoRA weights, i.e. the base.
+    ``merge=False`` keeps the peft wrapper (the low-rank update computed beside the base weights)."""
     from peft import PeftModel, get_peft_model_state_dict
     from safetensors.torch import load_file
 
@@ -158,14 +173,17 @@ def _attach_adapter(base: Any, adapter_dir: Path) -> Any:
     for key, value in saved.items():
         if not torch.equal(loaded[key].detach().to("cpu", value.dtype), value):
             raise PackagingError(f"adapter weight {key} from {weights} did not load into the model")
-    return peft_model.merge_and_unload()
+    return peft_model.merge_and_unload() if merge else peft_model
 
 
 def load_trained(model_dir: Path, *, min_pixels: int | None = None, max_pixels: int | None = None,
-                 dtype: torch.dtype = torch.float32) -> tuple[Any, Processor]:
+                 dtype: torch.dtype = torch.float32, merge: bool = True) -> tuple[Any, Processor]:
     """(model in eval mode, processor) from a package; an adapter is merged into its base.
 
     Pixel bounds default to the ones saved with the processor (those the model trained with).
+    ``merge=False`` leaves an adapter unmerged: the forward pass training ran, which the export
+    parity check (tasks.export.parity) holds merged weights to. A package whose manifest names a
+    ``quantization`` (``claimvlm export``'s int8 copy) is rebuilt quantised, float32 only.
     """
     from transformers import AutoModelForImageTextToText
 
@@ -178,7 +196,14 @@ def load_trained(model_dir: Path, *, min_pixels: int | None = None, max_pixels: 
             ip = processor.image_processor  # the base's own processor is loaded and dropped
             bounds = {"min_pixels": _pixels(ip, "min"), "max_pixels": _pixels(ip, "max")}
             base, _ = load(_base_dir(model_dir), dtype=dtype, **bounds)
-            model = _attach_adapter(base, model_dir / "adapter")
+            model = _attach_adapter(base, model_dir / "adapter", merge=merge)
+        elif manifest.get("quantization"):
+            from tasks.export.optimise import load_quantized
+
+            if dtype != torch.float32:
+                raise PackagingError(f"{model_dir} is quantised ({manifest['quantization'].get('scheme')}); "
+                                     "it loads in float32 only (dynamic int8 runs float activations)")
+            model = load_quantized(model_dir / "weights", manifest["quantization"])
         else:
             model = AutoModelForImageTextToText.from_pretrained(model_dir / "weights", dtype=dtype,
                                                                 local_files_only=True)

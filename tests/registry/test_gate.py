@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from tasks.config import GateParams
@@ -127,3 +130,24 @@ def test_malformed_intervals_are_refused() -> None:
         decide(report(weighted_score=(0.8, 0.7, 0.9)), None, BASE, POLICY)
     with pytest.raises(ValueError, match="champion metric 'cer'"):
         decide(report(), report(cer=(float("nan"), 0.1, 0.2)), BASE, POLICY)
+
+
+def test_failed_export_parity_rejects_an_otherwise_good_candidate() -> None:
+    good = decide(report(), report(), BASE, POLICY, parity=(True, "answers match"))
+    assert good.promote and check(good, "parity") == (True, "answers match")
+    broken = decide(report(), report(), BASE, POLICY, parity=(False, "merged: answers differ on 2/2 pages"))
+    assert not broken.promote and broken.reasons == ("merged: answers differ on 2/2 pages",)
+    assert "parity" not in {c.name for c in decide(report(), report(), BASE, POLICY).checks}  # no export: no check
+
+
+def test_the_export_stage_verdict_reaches_the_gate(tmp_path: Path) -> None:
+    from tasks.registry.stage import export_parity
+
+    path = tmp_path / "metrics.json"
+    path.write_text(json.dumps({"passed": True, "parity": {"passed": True, "verdicts": {}}}))
+    assert export_parity(path)[0] is True
+    path.write_text(json.dumps({"passed": False, "parity": {"passed": False, "verdicts": {
+        "merged": {"held": True, "passed": False, "reason": "merged: max |Δ log p| 0.88 > 0.001"},
+        "int8": {"held": False, "passed": False, "reason": "not held to parity"}}}}))
+    passed, detail = export_parity(path)
+    assert not passed and "0.88" in detail and "int8" not in detail

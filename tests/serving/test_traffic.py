@@ -162,3 +162,45 @@ def test_hot_swap_under_traffic_fails_no_request(registered: Registered, monkeyp
     assert sample(failed.text, "claimvlm_model_info", version="1") == 1.0
     assert sample(failed.text, "claimvlm_model_info", version="2") == 0.0
     assert sample(failed.text, "claimvlm_requests_total", route="/v1/extract", status="200", version="2")
+
+
+def test_the_canary_gets_its_share_of_traffic_by_request_id(registered: Registered) -> None:
+    import uuid
+
+    from mlflow.tracking import MlflowClient
+
+    from tasks.registry.registry import end_canary, start_canary
+    from tasks.serving.app import canary_route
+
+    ids = [str(uuid.uuid4()) for _ in range(20_000)]
+    assert abs(sum(canary_route(i, 0.3) for i in ids) / len(ids) - 0.3) < 0.015
+    assert canary_route("claim-1", 0.3) == canary_route("claim-1", 0.3)
+    registry, name, lock = MlflowClient(registered.tracking.uri), registered.name, registered.lock
+    start_canary(registry, name, "2", lock_path=lock, reason="canary test", actor="test")
+    try:
+        with serving(settings(poll_s=0.2, canary_share=0.3, batching={"max_batch_size": 4, "max_wait_ms": 50}),
+                     registered.tracking) as client:
+            loaded = settled(client, lambda r: sample(r.text, "claimvlm_model_info", version="2", role="challenger")
+                             == 1.0, "/metrics")
+            assert sample(loaded.text, "claimvlm_model_info", version="1", role="champion") == 1.0
+            sent = [f"req-{i}" for i in range(48)]
+            with ThreadPoolExecutor(4) as pool:
+                answers = list(pool.map(lambda rid: upload(client, registered.pages[0], headers={"X-Request-ID": rid}),
+                                        sent))
+            assert [r.status_code for r in answers] == [200] * len(sent)
+            versions = [r.json()["model_version"] for r in answers]
+            assert versions == ["2" if canary_route(rid, 0.3) else "1" for rid in sent]  # by id, as routed
+            share = versions.count("2") / len(versions)
+            assert abs(share - 0.3) < 0.2, share
+            metrics = client.get("/metrics").text
+            assert sample(metrics, "claimvlm_requests_total", route="/v1/extract", status="200", version="2") == \
+                versions.count("2")
+            end_canary(registry, name, lock_path=lock, reason="canary test", actor="test")
+            settled(client, lambda r: sample(r.text, "claimvlm_model_info", version="2", role="challenger") == 0.0,
+                    "/metrics")
+            after = [upload(client, registered.pages[0], headers={"X-Request-ID": rid}) for rid in sent[:8]]
+            assert {r.json()["model_version"] for r in after} == {"1"}
+    finally:
+        if "challenger" in registry.get_registered_model(name).aliases and \
+                registry.get_registered_model(name).aliases["challenger"] != "1":
+            end_canary(registry, name, lock_path=lock, reason="canary test cleanup", actor="test")
