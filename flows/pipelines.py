@@ -5,8 +5,9 @@ the GPU slot, artifacts and failure records. Deployments and schedules: ``pipeli
 * ``data_pipeline``: every stage up to the dataset (synth/collect -> anonymize -> qc -> build).
 * ``train_pipeline``: the stages after the dataset (train -> evaluate -> gate; the gate registers,
   promotes and runs the post-promotion check).
-* ``nightly_retrain``: data, pin the new documents' splits, then train only when the dataset
-  changed (or ``force``); push the data to the DVC remote and record the dataset version.
+* ``nightly_retrain``: the reviewed documents out of the feedback store, data, pin the new
+  documents' splits, then train only when the dataset changed (or ``force``); push the data to the
+  DVC remote and record the dataset version.
 * ``monitor``: re-check the champion through its registry URI; roll back when it fails; then the
   live quality from reviewers' corrections (rollback, canary decisions).
 """
@@ -28,6 +29,7 @@ from tasks.orchestration import dataset_version, read_stages, stage_order
 
 DATASET_STAGE = "build"  # where data_pipeline ends and train_pipeline begins
 MODEL_TARGET = "gate"
+FEEDBACK_STAGE = "feedback"  # forced by the nightly retrain: its input is a database
 FAILURES = Path("reports") / "flows" / "failures.jsonl"  # orchestration's own record, not a DVC output
 
 
@@ -70,6 +72,20 @@ def data_pipeline(project: str = ".", force: bool = False, io_retry_delay: float
 def train_pipeline(project: str = ".", force: bool = False, io_retry_delay: float = 10.0) -> list[dict[str, Any]]:
     """train -> evaluate -> gate on the current dataset."""
     return run_stages(project, [MODEL_TARGET], [DATASET_STAGE], force=force, io_retry_delay=io_retry_delay)
+
+
+@task(name="export-feedback", retries=IO_RETRIES, retry_delay_seconds=exponential_backoff(backoff_factor=10),
+      tags=["io"])
+def export_feedback(project: str) -> str:
+    """The reviewed documents out of the feedback store (the ``feedback`` stage, forced: DVC cannot
+    hash a database, so it cannot tell that new corrections arrived)."""
+    root = _root(project)
+    stages = read_stages(root / "dvc.yaml")
+    if FEEDBACK_STAGE not in stages:
+        return "dvc.yaml has no feedback stage: nothing exported"
+    run_tool("dvc", "repro", "-f", "--single-item", FEEDBACK_STAGE, cwd=root, stage=FEEDBACK_STAGE)
+    counts = root / stages[FEEDBACK_STAGE].outs[0] / "manifest.json"
+    return counts.read_text(encoding="utf-8") if counts.is_file() else "exported"
 
 
 @task(name="pin-splits")
@@ -134,7 +150,9 @@ def record_dataset_version(project: str, remote_url: str | None) -> dict[str, An
 @flow(name="nightly_retrain", on_failure=[record_failure], on_crashed=[record_failure])
 def nightly_retrain(project: str = ".", force: bool = False, remote: str | None = None,
                     io_retry_delay: float = 10.0) -> dict[str, Any]:
-    """Data, then (only with new data or ``force``) training, evaluation and the gate."""
+    """Reviewed documents, data, then (only with new data or ``force``) training, evaluation, export
+    and the gate."""
+    feedback = export_feedback(project)
     data = data_pipeline(project, io_retry_delay=io_retry_delay)
     pinned = pin_new_documents(project)
     # The pins are build's dependency: build runs again, and writes the same bytes (pinning a build's
@@ -145,12 +163,13 @@ def nightly_retrain(project: str = ".", force: bool = False, remote: str | None 
     if not force and all(up_to_date(root, s) for s in model_stages):
         create_markdown_artifact(key="nightly", markdown="# Nightly retrain\n\nNo new data since the last "
                                  "trained dataset and no `force`: nothing trained.\n")
-        return {"data": data, "pinned": pinned, "trained": False}
+        return {"feedback": feedback, "data": data, "pinned": pinned, "trained": False}
     trained = train_pipeline(project, force=force, io_retry_delay=io_retry_delay)
     pushed = push_data.with_options(retry_delay_seconds=exponential_backoff(backoff_factor=io_retry_delay))(
         project, remote)
     version = record_dataset_version(project, pushed)
-    return {"data": data + rebuilt, "pinned": pinned, "trained": True, "train": trained, "dataset_version": version}
+    return {"feedback": feedback, "data": data + rebuilt, "pinned": pinned, "trained": True, "train": trained,
+            "dataset_version": version}
 
 
 @task(name="check-champion", retries=IO_RETRIES, retry_delay_seconds=exponential_backoff(backoff_factor=10))

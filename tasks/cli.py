@@ -60,6 +60,8 @@ def collect(
     source: Annotated[str, typer.Argument(help="a folder, or s3://bucket/prefix")],
     out: Annotated[Path, typer.Argument(help="collected documents (images/, labels/, boxes/, meta/)")],
     quarantine: Annotated[Path, typer.Option(help="where bad input goes, with reasons")],
+    also: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045 - typer needs Optional here
+        help="another source read with SOURCE (repeatable), e.g. the reviewers' corrected documents")] = None,
     params: ParamsOpt = Path("params.yaml"),
     set_: SetOpt = None,
 ) -> None:
@@ -69,7 +71,7 @@ def collect(
 
     p = _params(params, set_).collect
     try:
-        result = run_collect(source, out, quarantine, p)
+        result = run_collect(source, out, quarantine, p, also=also or ())
     except CollectError as err:
         fail(err, 1)
     reasons = ", ".join(f"{k}={v}" for k, v in result.by_reason.items()) or "none"

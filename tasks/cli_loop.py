@@ -129,3 +129,23 @@ def check_live_cmd(
     if any(e.action in ("rollback", "canary_end") for e in done.events):
         raise typer.Exit(2)
 
+
+
+@app.command("export-feedback")
+def export_feedback_cmd(
+    out: Annotated[Path, typer.Argument(help="where images/ and labels/ of the reviewed documents go")],
+    params: ParamsOpt = Path("params.yaml"),
+    set_: SetOpt = None,
+) -> None:
+    """Reviewed documents (kept page + corrected answer) as labelled data for collect --also OUT."""
+    from tasks.feedback.export import export_feedback
+    from tasks.feedback.store import FeedbackStore
+
+    p = _params(params, set_)
+    store = FeedbackStore(p.feedback.store_url)
+    try:
+        done = export_feedback(store, out)
+    finally:
+        store.close()
+    console.print(f"export-feedback: {done.exported} of {done.reviewed} reviewed documents written to {out} "
+                  f"({done.without_page} without a kept page)", markup=False)

@@ -57,8 +57,8 @@ def test_an_invalid_pipelines_file_names_the_entry_and_field(tmp_path: Path, edi
 
 def test_flow_stage_order_comes_from_dvc_yaml() -> None:
     stages = read_stages(ROOT / "dvc.yaml")
-    assert stage_order(stages, ["build"]) == ["synth", "collect", "anonymize", "qc", "build"]
-    assert stage_order(stages, ["gate"], after=["build"]) == ["train", "evaluate", "gate"]
+    assert stage_order(stages, ["build"]) == ["synth", "feedback", "collect", "anonymize", "qc", "build"]
+    assert stage_order(stages, ["gate"], after=["build"]) == ["train", "evaluate", "export", "gate"]
     assert stage_order(stages, ["gate"]) == list(stages)  # nightly: the whole DAG, in dvc.yaml's order
 
 
@@ -184,10 +184,10 @@ def test_a_killed_flow_run_resumes_without_redoing_finished_stages(api: dict[str
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     done_before = set(yaml.safe_load(lock.read_text())["stages"])
-    assert {"synth", "collect", "anonymize"} <= done_before and "build" not in done_before
+    assert {"synth", "feedback", "collect", "anonymize"} <= done_before and "build" not in done_before
 
     outcomes = {o["stage"]: o["status"] for o in data_pipeline(project=str(project), io_retry_delay=0.5)}
-    assert list(outcomes) == ["synth", "collect", "anonymize", "qc", "build"]
+    assert list(outcomes) == ["synth", "feedback", "collect", "anonymize", "qc", "build"]
     assert all(outcomes[s] == "skipped" for s in done_before), outcomes
     assert outcomes["build"] == "ran"
     status = subprocess.run([str(BIN / "dvc"), "status", "build"], cwd=project, capture_output=True, text=True, check=False)
@@ -304,7 +304,8 @@ def test_the_nightly_retrain_trains_on_new_data_only_and_records_the_dataset_ver
     project = copy_project(tmp_path / "proj", num_docs=8)
     (project / "dvc.lock").unlink()
     first = nightly_retrain(project=str(project), io_retry_delay=0.5)
-    assert first["trained"] and [o["status"] for o in first["train"]] == ["ran", "ran", "ran"]
+    assert first["trained"] and [o["status"] for o in first["train"]] == ["ran"] * 4
+    assert json.loads(first["feedback"]) == {"reviewed": 0, "exported": 0, "without_page": 0}
     version = first["dataset_version"]
     assert version["remote"].endswith(".dvcstore") and version["dataset"]["data/dataset"].endswith(".dir")
     assert version["dvc_lock_sha256"] == hashlib.sha256((project / "dvc.lock").read_bytes()).hexdigest()

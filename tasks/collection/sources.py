@@ -11,10 +11,12 @@ import hashlib
 import os
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+
+from tasks.collection.layout import SOURCE_MANIFEST
 
 if TYPE_CHECKING:
     from tasks.config import S3Params
@@ -208,8 +210,65 @@ def _boto_errors() -> tuple[type[Exception], ...]:
     return (BotoCoreError, ClientError, HTTPError, ConnectionError)
 
 
-def open_source(uri: str, s3: S3Params) -> Source:
-    """A folder path or ``s3://bucket/prefix``."""
-    if uri.startswith("s3://"):
-        return S3Source(uri, s3)
-    return FolderSource(Path(uri))
+class CombinedSource:
+    """A main source and extra ones read as one (e.g. reviewers' corrected documents beside the
+    scanned claims). The main source's keys are unchanged; the i-th extra source's keys are under
+    ``also-<i>/`` (documents are placed by the last folders of a key, so ids do not change; an id
+    found in two sources is a duplicate, quarantined as any other), without its root
+    ``manifest.json``. An extra folder that does not exist yet holds nothing."""
+
+    def __init__(self, main: Source, extra: Sequence[Source]) -> None:
+        self.main, self.extra = main, tuple(extra)
+        self.uri = " + ".join(s.uri for s in (main, *self.extra))
+
+    def parts(self) -> tuple[Source, ...]:
+        return (self.main, *self.extra)
+
+    def _route(self, key: str) -> tuple[Source, str]:
+        head, sep, rest = key.partition("/")
+        if sep and head.startswith("also-") and head[5:].isdigit() and int(head[5:]) < len(self.extra):
+            return self.extra[int(head[5:])], rest
+        return self.main, key
+
+    def list(self) -> list[SourceObject]:
+        objects = list(self.main.list())
+        for i, source in enumerate(self.extra):
+            # each source's own root manifest is no document, as the main source's is not
+            objects += [SourceObject(f"also-{i}/{o.key}", o.size, o.fingerprint) for o in source.list()
+                        if o.key != SOURCE_MANIFEST]
+        return sorted(objects, key=lambda o: o.key)
+
+    def read(self, key: str) -> bytes:
+        source, inner = self._route(key)
+        return source.read(inner)
+
+    def download(self, key: str, dest: Path) -> str:
+        source, inner = self._route(key)
+        return source.download(inner, dest)
+
+
+class _Empty:
+    """An extra folder that does not exist (yet): no documents."""
+
+    def __init__(self, uri: str) -> None:
+        self.uri = uri
+
+    def list(self) -> list[SourceObject]:
+        return []
+
+    def read(self, key: str) -> bytes:
+        raise FetchError(key, "the source folder does not exist")
+
+    def download(self, key: str, dest: Path) -> str:
+        raise FetchError(key, "the source folder does not exist")
+
+
+def open_source(uri: str, s3: S3Params, also: Sequence[str] = ()) -> Source:
+    """A folder path or ``s3://bucket/prefix``; with ``also``, those sources too (:class:`CombinedSource`)."""
+    def one(u: str, optional: bool) -> Source:
+        if u.startswith("s3://"):
+            return S3Source(u, s3)
+        return _Empty(str(Path(u))) if optional and not Path(u).exists() else FolderSource(Path(u))
+
+    main = one(uri, optional=False)
+    return CombinedSource(main, [one(u, optional=True) for u in also]) if also else main

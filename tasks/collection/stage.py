@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,15 @@ from tasks.collection import manifest
 from tasks.collection.checks import Check, Document, Duplicate, Rejection, build_checks, first_rejection
 from tasks.collection.layout import OUT_DIRS, DocSpec, group, out_path, stored_path
 from tasks.collection.manifest import Entry
-from tasks.collection.sources import FetchError, FolderSource, ListError, Source, open_source, write_chunks
+from tasks.collection.sources import (
+    CombinedSource,
+    FetchError,
+    FolderSource,
+    ListError,
+    Source,
+    open_source,
+    write_chunks,
+)
 
 if TYPE_CHECKING:
     from tasks.config import CollectParams
@@ -137,9 +146,10 @@ def _check_paths(source: Source, out: Path, quarantine: Path) -> None:
         return a == b or a in b.parents or b in a.parents
 
     pairs = [(out, quarantine, "the output and quarantine folders")]
-    if isinstance(source, FolderSource):
-        pairs += [(source.root, out, "the source and output folders"),
-                  (source.root, quarantine, "the source and quarantine folders")]
+    for part in source.parts() if isinstance(source, CombinedSource) else (source,):
+        if isinstance(part, FolderSource):
+            pairs += [(part.root, out, "the source and output folders"),
+                      (part.root, quarantine, "the source and quarantine folders")]
     for a, b, what in pairs:
         if nested(a, b):
             raise CollectError(f"{what} overlap ({a}, {b}); give separate folders")
@@ -208,12 +218,12 @@ def _resolve_duplicates(run: _Run, docs: dict[str, DocSpec], plan: manifest.Plan
 
 
 def collect(source: str, out: Path, quarantine: Path, params: CollectParams, *,
-            progress: bool = True) -> CollectResult:
+            progress: bool = True, also: Sequence[str] = ()) -> CollectResult:
     """Collect the documents under ``source`` (a folder, or ``s3://bucket/prefix``) into ``out``;
     bad ones go to ``quarantine``. Raises CollectError after writing everything else when some
     objects could not be fetched."""
     try:
-        src = open_source(str(source), params.s3)
+        src = open_source(str(source), params.s3, also)
         _check_paths(src, out, quarantine)
         previous = manifest.load(out / MANIFEST)
         objects = src.list()

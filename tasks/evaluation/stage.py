@@ -150,8 +150,10 @@ def test_split_identity(dataset: Path, documents: int) -> dict[str, Any]:
 
 
 def evaluate(dataset: Path, model_dir: Path, base_dir: Path | None, reports: Path, params: EvaluateParams,
-             tracking: TrackingParams, *, baseline: bool = True, progress: bool = True) -> dict[str, Scored]:
-    """Score the contenders on the test split; write their JSON and the report into ``reports``."""
+             tracking: TrackingParams, *, baseline: bool = True, champion: bool = True,
+             progress: bool = True) -> dict[str, Scored]:
+    """Score the contenders on the test split; write their JSON and the report into ``reports``.
+    ``champion=False``: not the registry's champion (the export stage scores variants of one model)."""
     from tasks.evaluation.report import write_report
     from tasks.training.model_source import load
     from tasks.training.packaging import load_trained
@@ -167,9 +169,9 @@ def evaluate(dataset: Path, model_dir: Path, base_dir: Path | None, reports: Pat
         base, base_processor = load(Path(base_dir), **pixels)
         contenders["base"] = model_predictor(base, base_processor, params.max_new_tokens, progress=progress,
                                              desc="base")
-    champion_seen, champion = champion_predictor(tracking, params, progress=progress)
-    if champion is not None:
-        contenders["champion"] = champion
+    champion_seen, current = champion_predictor(tracking, params, progress=progress) if champion else (None, None)
+    if current is not None:
+        contenders["champion"] = current
     if baseline:
         contenders["baseline"] = baseline_predictor(progress=progress)
     scored = {name: score(name, test, predict, params) for name, predict in contenders.items()}

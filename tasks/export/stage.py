@@ -7,7 +7,7 @@ own :func:`tasks.evaluation.stage.evaluate` on the same test split, timed on the
 weighed on disk and in memory, and the exports are held to :mod:`tasks.export.parity` on the
 canary pages. ``out/merged`` and ``out/int8`` are the packages; ``reports`` gets
 ``metrics.json`` (DVC metrics), ``report.md`` and each variant's evaluation under ``evaluation/``.
-Nothing is registered in MLflow (the evaluation reads the tracking store for a champion only).
+Nothing is registered in MLflow, and the registry's champion is not scored here (the evaluate stage does).
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ def export(dataset: Path, model_dir: Path, out_dir: Path, reports_dir: Path, par
     measured: dict[str, dict[str, Any]] = {}
     for name, path in paths.items():
         scored = evaluate_package(dataset, path, None, reports_dir / "evaluation" / name, evaluate, tracking,
-                                  baseline=False, progress=progress)["candidate"]
+                                  baseline=False, champion=False, progress=progress)["candidate"]
         model, processor = load_trained(path)
         s_page, ms_token = latency(model, processor, pages, instruction, evaluate.max_new_tokens, progress=progress)
         overall = scored.report.overall.metrics
