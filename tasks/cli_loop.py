@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tasks.cli_common import ParamsOpt, SetOpt, _actor, _params, app, console, fail
-from tasks.cli_models import LockOpt, _registry
+from tasks.cli_common import ParamsOpt, SetOpt, _actor, _params, app, console
+from tasks.cli_models import LockOpt, _registry, registry_session
 
 canary_app = typer.Typer(no_args_is_help=True, help="Send a share of traffic to a gate-approved version.")
 app.add_typer(canary_app, name="canary")
@@ -50,15 +50,12 @@ def promote_cmd(
     set_: SetOpt = None,
 ) -> None:
     """Make VERSION the champion (blue-green: serving swaps to it without downtime)."""
-    from tasks.registry.registry import RegistryError, promote
+    from tasks.registry.registry import promote
 
-    p = _params(params, set_)
     expected = None if expected_champion == "none" else expected_champion
-    try:
-        done = promote(_registry(p.tracking), p.tracking.registered_model, version,  # type: ignore[arg-type]
-                       expected_champion=expected, lock_path=lock, reason=reason, actor=_actor())
-    except RegistryError as err:
-        fail(err, 1)
+    with registry_session(params, set_) as (p, client):
+        done = promote(client, p.tracking.registered_model, version, expected_champion=expected, lock_path=lock,
+                       reason=reason, actor=_actor())
     console.print(f"promote: champion {done.replaced or 'none'} -> {done.champion} ({reason})", markup=False)
 
 
@@ -71,14 +68,10 @@ def canary_start_cmd(
     set_: SetOpt = None,
 ) -> None:
     """Point the challenger alias at VERSION: services with serve.canary_share > 0 send it that share."""
-    from tasks.registry.registry import RegistryError, start_canary
+    from tasks.registry.registry import start_canary
 
-    p = _params(params, set_)
-    try:
-        start_canary(_registry(p.tracking), p.tracking.registered_model, version,  # type: ignore[arg-type]
-                     lock_path=lock, reason=reason, actor=_actor())
-    except RegistryError as err:
-        fail(err, 1)
+    with registry_session(params, set_) as (p, client):
+        start_canary(client, p.tracking.registered_model, version, lock_path=lock, reason=reason, actor=_actor())
     console.print(f"canary: v{version} gets {p.serve.canary_share:.0%} of traffic where serve.canary_share is "
                   "as here", markup=False)
 
@@ -91,14 +84,10 @@ def canary_end_cmd(
     set_: SetOpt = None,
 ) -> None:
     """Withdraw the canary."""
-    from tasks.registry.registry import RegistryError, end_canary
+    from tasks.registry.registry import end_canary
 
-    p = _params(params, set_)
-    try:
-        done = end_canary(_registry(p.tracking), p.tracking.registered_model,  # type: ignore[arg-type]
-                          lock_path=lock, reason=reason, actor=_actor())
-    except RegistryError as err:
-        fail(err, 1)
+    with registry_session(params, set_) as (p, client):
+        done = end_canary(client, p.tracking.registered_model, lock_path=lock, reason=reason, actor=_actor())
     console.print(f"canary v{done.challenger} withdrawn ({reason})", markup=False)
 
 
@@ -112,18 +101,14 @@ def check_live_cmd(
     Exit 2 when it rolled back or withdrew a canary (the output says which), 0 otherwise."""
     from tasks.feedback.monitor import check_live
     from tasks.feedback.store import FeedbackStore
-    from tasks.registry.registry import RegistryError
 
-    p = _params(params, set_)
-    store = FeedbackStore(p.feedback.store_url)
-    try:
-        done = check_live(_registry(p.tracking), p.tracking.registered_model, store,  # type: ignore[arg-type]
-                          p.feedback.rollback, p.evaluate.field_weights, lock_path=lock,
-                          actor=_actor("monitor:live-quality"))
-    except RegistryError as err:
-        fail(err, 1)
-    finally:
-        store.close()
+    with registry_session(params, set_) as (p, client):
+        store = FeedbackStore(p.feedback.store_url)
+        try:
+            done = check_live(client, p.tracking.registered_model, store, p.feedback.rollback,
+                              p.evaluate.field_weights, lock_path=lock, actor=_actor("monitor:live-quality"))
+        finally:
+            store.close()
     for line in done.lines():
         console.print(line, markup=False, soft_wrap=True)
     if any(e.action in ("rollback", "canary_end") for e in done.events):

@@ -3,13 +3,18 @@ over one library function; parameters are loaded once here and each function get
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.table import Table
 
 from tasks.cli_common import ParamsOpt, SetOpt, _actor, _params, app, console, fail
+
+if TYPE_CHECKING:
+    from tasks.config import Params
 
 
 @app.command("train")
@@ -133,6 +138,19 @@ def _registry(tracking: object) -> object:
     return MlflowClient(configure(tracking))  # type: ignore[arg-type]
 
 
+@contextmanager
+def registry_session(params: Path, set_: list[str] | None) -> Iterator[tuple[Params, Any]]:
+    """The parameters and a registry client; a refused registry operation ends the command with
+    its message (exit 1), nothing changed."""
+    from tasks.registry.registry import RegistryError
+
+    p = _params(params, set_)
+    try:
+        yield p, _registry(p.tracking)
+    except RegistryError as err:
+        fail(err, 1)
+
+
 @app.command("gate")
 def gate_cmd(
     evaluation: Annotated[Path, typer.Argument(help="the evaluate stage's reports folder")],
@@ -206,14 +224,10 @@ def rollback_cmd(
     set_: SetOpt = None,
 ) -> None:
     """Move champion back to the version it replaced."""
-    from tasks.registry.registry import RegistryError, rollback
+    from tasks.registry.registry import rollback
 
-    p = _params(params, set_)
-    try:
-        done = rollback(_registry(p.tracking), p.tracking.registered_model, reason=reason,  # type: ignore[arg-type]
-                        lock_path=lock, actor=_actor())
-    except RegistryError as err:
-        fail(err, 1)
+    with registry_session(params, set_) as (p, client):
+        done = rollback(client, p.tracking.registered_model, reason=reason, lock_path=lock, actor=_actor())
     console.print(f"rollback: champion {done.replaced} -> {done.champion} ({reason})", markup=False)
 
 

@@ -121,23 +121,12 @@ def teacher_forced(model: Any, enc: Encoded, answer: Sequence[int], *,
 
 
 def printed(tokenizer: Any, ids: Sequence[int], logprobs: Sequence[float]) -> tuple[tuple[int, ...], tuple[float, ...]]:
-    """(token ends, log-probabilities) of the tokens that print something: the rule of
-    ``TransformersBackend.read`` (a token printing nothing joins the one before with its minimum)."""
-    from tasks.serving.hf import token_ends
+    """(token ends, log-probabilities) of the tokens that print something, by the serving
+    backend's own rule (:func:`tasks.serving.hf.reading`)."""
+    from tasks.serving.hf import reading
 
-    ids = list(ids)
-    if tokenizer.eos_token_id in ids:
-        ids = ids[: ids.index(tokenizer.eos_token_id)]
-    ends, text = token_ends(tokenizer, ids), tokenizer.decode(ids, skip_special_tokens=True)
-    kept_ends: list[int] = []
-    kept: list[float] = []
-    for k, (end, logprob) in enumerate(zip(ends, logprobs, strict=False)):
-        if end > (ends[k - 1] if k else 0):
-            kept_ends.append(min(end, len(text)))
-            kept.append(logprob)
-        elif kept:
-            kept[-1] = min(kept[-1], logprob)
-    return tuple(kept_ends), tuple(kept)
+    found = reading(tokenizer, ids, logprobs)
+    return found.token_ends, found.logprobs
 
 
 def _where(ref: tuple[torch.Tensor, ...], cand: tuple[torch.Tensor, ...]) -> str:

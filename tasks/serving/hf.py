@@ -43,6 +43,25 @@ def token_ends(tokenizer: Any, ids: Sequence[int]) -> list[int]:
     return ends
 
 
+def reading(tokenizer: Any, ids: Sequence[int], logprobs: Sequence[float]) -> Reading:
+    """The Reading of generated ``ids`` (cut at the end-of-sequence token: padding follows it) and
+    their log-probabilities. A token that prints nothing (it completes a character, or is special)
+    joins the token before it, with the lower log-probability of the two."""
+    ids = list(ids)
+    if tokenizer.eos_token_id in ids:
+        ids = ids[: ids.index(tokenizer.eos_token_id)]
+    ends, text = token_ends(tokenizer, ids), tokenizer.decode(ids, skip_special_tokens=True)
+    kept_ends: list[int] = []
+    kept: list[float] = []
+    for k, (end, logprob) in enumerate(zip(ends, logprobs, strict=False)):
+        if end > (ends[k - 1] if k else 0):
+            kept_ends.append(min(end, len(text)))
+            kept.append(float(logprob))
+        elif kept:
+            kept[-1] = min(kept[-1], float(logprob))
+    return Reading(text, tuple(kept_ends), tuple(kept))
+
+
 @dataclass
 class TransformersBackend:
     model: Any
@@ -91,22 +110,8 @@ class TransformersBackend:
                 eos_token_id=tok.eos_token_id, pad_token_id=proc.pad_id,
                 output_scores=True, return_dict_in_generate=True)
             scores = self.model.compute_transition_scores(out.sequences, out.scores, normalize_logits=True)
-        readings = []
-        for row, logprobs in zip(out.sequences[:, width:].tolist(), scores.tolist(), strict=True):
-            if tok.eos_token_id in row:  # what follows the end is padding
-                row = row[: row.index(tok.eos_token_id)]
-            ends = token_ends(tok, row)
-            text = tok.decode(row, skip_special_tokens=True)
-            kept_ends: list[int] = []
-            kept: list[float] = []
-            for k, (end, logprob) in enumerate(zip(ends, logprobs, strict=False)):
-                if end > (ends[k - 1] if k else 0):
-                    kept_ends.append(min(end, len(text)))
-                    kept.append(logprob)
-                elif kept:  # prints nothing (completes a character, or is special): joins the token before
-                    kept[-1] = min(kept[-1], logprob)
-            readings.append(Reading(text, tuple(kept_ends), tuple(kept)))
-        return readings
+        return [reading(tok, row, logprobs) for row, logprobs in
+                zip(out.sequences[:, width:].tolist(), scores.tolist(), strict=True)]
 
     def close(self) -> None:
         # Dropping the references frees the weights once no batch holds this backend.

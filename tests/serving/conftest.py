@@ -91,14 +91,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(settings: ServeParams, tracking: TrackingParams, limits: InputLimits | None = None,
-            ready: bool = True, feedback: FeedbackParams | None = None) -> Iterator[httpx.Client]:
-    """The real service: uvicorn on loopback in a background thread; with ``ready``, once it is ready."""
+def running(app: Any) -> Iterator[int]:
+    """Any ASGI app under uvicorn on loopback in a background thread; yields its port."""
     import uvicorn
 
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, tracking, limits, feedback=feedback), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -106,15 +104,23 @@ def serving(settings: ServeParams, tracking: TrackingParams, limits: InputLimits
         assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.02)
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=WAIT_S) as client:
-            client.port = port  # type: ignore[attr-defined]  # for raw-socket tests
-            if ready:
-                r = settled(client, lambda r: r.status_code == 200)
-                assert r.status_code == 200, r.text
-            yield client
+        yield port
     finally:
         server.should_exit = True
         thread.join(30)
+
+
+@contextmanager
+def serving(settings: ServeParams, tracking: TrackingParams, limits: InputLimits | None = None,
+            ready: bool = True, feedback: FeedbackParams | None = None) -> Iterator[httpx.Client]:
+    """The real service on loopback; with ``ready``, once it is ready."""
+    with running(create_app(settings, tracking, limits, feedback=feedback)) as port, \
+            httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=WAIT_S) as client:
+        client.port = port  # type: ignore[attr-defined]  # for raw-socket tests
+        if ready:
+            r = settled(client, lambda r: r.status_code == 200)
+            assert r.status_code == 200, r.text
+        yield client
 
 
 def settled(client: httpx.Client, until: Any, path: str = "/health/ready") -> httpx.Response:

@@ -10,9 +10,6 @@ import io
 import json
 import math
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,6 +27,8 @@ from PIL import Image
 from tasks.config import ServeParams, TrackingParams, VllmParams
 from tasks.serving.backends import BackendError, open_backend
 from tasks.serving.vllm import VllmBackend, to_reading
+from tests.serving.conftest import _free_port
+from tests.serving.conftest import running as run_app
 
 INSTRUCTION = "이 문서의 필드를 JSON으로 추출하세요."
 MERGED = "claimvlm-merged"
@@ -169,30 +168,11 @@ def fake_vllm(fake: Fake) -> FastAPI:
     return app
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def running(app: FastAPI) -> Iterator[str]:
-    """uvicorn on loopback in a background thread; yields the base URL."""
-    import uvicorn
-
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
+    """The fake under uvicorn on loopback; yields its base URL."""
+    with run_app(app) as port:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(30)
 
 
 @pytest.fixture(scope="module")
