@@ -33,9 +33,26 @@ def register(app: typer.Typer) -> None:
         from tasks.serving.app import create_app
         from tasks.serving.inputs import InputLimits
 
+        _log_to_stderr()
         loaded = _params(params, set_)
         given = {"model_uri": model_uri, "host": host, "port": port}
         settings = loaded.serve.model_copy(update={k: v for k, v in given.items() if v is not None})
         app_ = create_app(settings, loaded.tracking, InputLimits.from_collect(loaded.collect), loaded.build.instruction,
                           loaded.feedback, loaded.evaluate)
         uvicorn.run(app_, host=settings.host, port=settings.port, log_level="info")
+
+
+def _log_to_stderr() -> None:
+    """The service's own log lines (one per request, model loads and swaps) on stderr beside
+    uvicorn's. uvicorn configures only its own loggers; the root logger is left alone, so other
+    libraries' INFO lines (HTTP clients, MLflow) stay out of the service log."""
+    import logging
+
+    logger = logging.getLogger("claimvlm")
+    if not any(getattr(h, "claimvlm_serve", False) for h in logger.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.claimvlm_serve = True  # type: ignore[attr-defined]  # added once per process
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False

@@ -129,6 +129,15 @@ def test_serve_api_command_runs_uvicorn(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert seen["host"] == "0.0.0.0" and seen["port"] == 8123
     s = seen["app"].state.settings
     assert s.model_uri == "models:/x/3" and s.poll_s == 5 and s.batching.max_batch_size == 8
+    # the per-request lines reach stderr: uvicorn configures only its own loggers
+    import logging
+
+    served = logging.getLogger("claimvlm.serve")
+    assert served.isEnabledFor(logging.INFO)
+    handlers = [h for h in logging.getLogger("claimvlm").handlers if getattr(h, "claimvlm_serve", False)]
+    assert len(handlers) == 1 and isinstance(handlers[0], logging.StreamHandler)
+    logging.getLogger("claimvlm").removeHandler(handlers[0])  # leave the test process as it was
+    logging.getLogger("claimvlm").propagate = True
 
 
 BAD = {
