@@ -195,16 +195,12 @@ def check_champion_cmd(
 ) -> None:
     """Re-check the champion through models:/NAME@champion on its canary pages; roll back when it fails."""
     from tasks.evaluation.stage import canary_reproducer
-    from tasks.registry.registry import RegistryError
     from tasks.registry.smoke import check_champion
 
-    p = _params(params, set_)
-    try:
-        done = check_champion(_registry(p.tracking), p.tracking.registered_model,  # type: ignore[arg-type]
+    with registry_session(params, set_) as (p, client):
+        done = check_champion(client, p.tracking.registered_model,
                               reproducer_for=lambda ids: canary_reproducer(dataset, p.evaluate, ids),
                               tolerance=p.gate.reproduce_tolerance, lock_path=lock)
-    except RegistryError as err:
-        fail(err, 1)
     if done.version is None:
         console.print("check-champion: no champion yet", markup=False)
     elif done.smoke is not None and done.smoke.passed:
