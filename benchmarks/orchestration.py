@@ -39,6 +39,8 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
+from cpu_share import OthersCpu  # beside this script: run it as python benchmarks/orchestration.py
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # tests/ and flows/ are not installed; the checkout is
     sys.path.insert(0, str(ROOT))
@@ -116,48 +118,19 @@ def _clean(project: Path, outs: list[str]) -> None:
             path.unlink()
 
 
-def _cpu_s() -> tuple[float, float] | None:
-    """(CPU seconds the whole machine has been busy, CPU seconds of this process's tree: itself, its
-    waited-for children and its live descendants such as the Prefect server). Linux only."""
-    try:
-        tick = os.sysconf("SC_CLK_TCK")
-        cpu = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-        procs: dict[int, tuple[int, int]] = {}
-        for d in Path("/proc").iterdir():
-            if d.name.isdigit():
-                try:
-                    text = (d / "stat").read_text()
-                except OSError:
-                    continue
-                fields = text[text.rindex(")") + 2:].split()  # from field 3 (state) on
-                procs[int(d.name)] = (int(fields[1]), sum(int(x) for x in fields[11:15]))  # ppid; u/s/cu/cs time
-    except (OSError, ValueError, AttributeError):
-        return None
-    tree, grew = {os.getpid()}, True
-    while grew:
-        more = {pid for pid, (ppid, _) in procs.items() if ppid in tree} - tree
-        tree |= more
-        grew = bool(more)
-    busy = cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6] + cpu[7]  # user nice system irq softirq steal
-    return busy / tick, sum(procs[pid][1] for pid in tree if pid in procs) / tick
-
-
 def _run(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, dict[str, Any] | None, float | None]:
     """Wall seconds of ``cmd`` (fails loudly), the child's marked JSON line (if any), and the share
     of the machine's CPU that other processes used meanwhile (None: not measurable here)."""
-    before = _cpu_s()
+    others = OthersCpu()
     t0 = time.perf_counter()
     res = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=3600, check=False)
     seconds = time.perf_counter() - t0
-    after = _cpu_s()
+    share = others.share()  # the child was waited for: its CPU time counts as this process's
     if res.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed (exit {res.returncode}):\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}")
     inner = next((json.loads(line[len(CHILD_MARK):]) for line in res.stdout.splitlines()
                   if line.startswith(CHILD_MARK)), None)
-    others = None
-    if before and after:
-        others = max(0.0, (after[0] - before[0]) - (after[1] - before[1])) / (seconds * (os.cpu_count() or 1))
-    return seconds, inner, others
+    return seconds, inner, share
 
 
 def _child_cmd(kind: str, project: Path) -> list[str]:

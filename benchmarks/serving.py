@@ -81,6 +81,7 @@ from typing import Any
 
 import httpx
 import numpy as np
+from cpu_share import OthersCpu  # beside this script: run it as python benchmarks/serving.py
 from rich.console import Console
 from rich.table import Table
 from tqdm import tqdm
@@ -368,47 +369,6 @@ def rss_mb(pid: int) -> tuple[float, int, int]:
 
 
 # ---- the machine: is anything else using the CPUs? ----
-
-def _cpu_s() -> tuple[float, float] | None:
-    """(CPU seconds the whole machine has been busy, CPU seconds of this process's tree: itself and
-    its live children such as the server). Linux only; None elsewhere."""
-    try:
-        tick = os.sysconf("SC_CLK_TCK")
-        cpu = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-        procs: dict[int, tuple[int, int]] = {}
-        for d in Path("/proc").iterdir():
-            if d.name.isdigit():
-                try:
-                    text = (d / "stat").read_text()
-                except OSError:
-                    continue
-                fields = text[text.rindex(")") + 2:].split()
-                procs[int(d.name)] = (int(fields[1]), sum(int(x) for x in fields[11:15]))
-    except (OSError, ValueError, AttributeError):
-        return None
-    tree, grew = {os.getpid()}, True
-    while grew:
-        more = {pid for pid, (ppid, _) in procs.items() if ppid in tree} - tree
-        tree |= more
-        grew = bool(more)
-    busy = cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6] + cpu[7]
-    return busy / tick, sum(procs[pid][1] for pid in tree if pid in procs) / tick
-
-
-class OthersCpu:
-    """The share of the machine's CPUs that processes outside this benchmark used between start and
-    ``share()`` (0 on a quiet machine; None where it cannot be measured). Children that exited
-    during the span count as others; the server is alive whenever this is read."""
-
-    def __init__(self) -> None:
-        self.t0, self.c0 = time.perf_counter(), _cpu_s()
-
-    def share(self) -> float | None:
-        c1, dt = _cpu_s(), time.perf_counter() - self.t0
-        if self.c0 is None or c1 is None or dt <= 0:
-            return None
-        return max(0.0, (c1[0] - self.c0[0]) - (c1[1] - self.c0[1])) / (dt * (os.cpu_count() or 1))
-
 
 def wait_quiet(limit_s: float, threshold: float = 0.10) -> float | None:
     """Wait (up to ``limit_s``) until other processes use under ``threshold`` of the CPUs over 5 s;
