@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # Offline by design: no update checks or telemetry from the libraries at run time.
 export NO_ALBUMENTATIONS_UPDATE := 1
 
-.PHONY: run test setup system-deps gallery bench screenshots clean
+.PHONY: run test test-fast setup lock system-deps gallery bench screenshots clean
 
 # The pseudonymisation key: $CLAIMVLM_PSEUDONYM_KEY when set (production: from a secret store),
 # otherwise a random local key made once in .secrets/ (never committed).
@@ -26,7 +26,13 @@ $(KEY_FILE):
 test: setup
 	infra/system-deps.sh --require fonts,ocr
 	# One thread per worker: two workers on two cores, each running torch and Tesseract.
-	OMP_NUM_THREADS=1 pytest -n 2
+	OMP_NUM_THREADS=1 pytest -n 2 --dist loadgroup
+
+# The tier to run after every change: everything but the tests marked slow (a model trained for
+# minutes) or system (real Prefect/DVC/S3 servers and subprocess pipelines).
+test-fast: setup
+	infra/system-deps.sh --require fonts,ocr
+	OMP_NUM_THREADS=1 pytest -n 2 --dist loadgroup -m "not slow and not system"
 
 setup: $(VENV)/.installed
 
@@ -39,11 +45,28 @@ $(BIN)/python:
 # CUDA build onto a CPU machine. Override TORCH_VERSION (or pre-install torch) on GPU machines.
 TORCH_VERSION ?= 2.13.0
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q --upgrade pip
+# Every other package comes at the version in constraints.txt (the lock: what the tests last
+# passed with), so a fresh clone installs next month what it installs today. torch is not in it:
+# its build depends on the machine (see TORCH_VERSION). `make lock` refreshes it.
+LOCK := constraints.txt
+
+$(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install -q --upgrade "pip>=24"
 	$(BIN)/python -c 'import torch' 2>/dev/null || $(BIN)/python -m pip install -q "torch==$(TORCH_VERSION)"
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q --constraint $(LOCK) -e '.[dev]'
 	touch $@
+
+# Re-resolve the newest versions pyproject.toml's ranges allow, in a scratch venv, and write them
+# to the lock. Then run `make test` on the result before committing it.
+lock: | $(BIN)/python
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install -q --upgrade "pip>=24"
+	.lock-venv/bin/python -m pip install -q "torch==$(TORCH_VERSION)"
+	.lock-venv/bin/python -m pip install -q '.[dev]'
+	{ echo "# The lock: every dependency of claimvlm[dev] but torch, pinned (pip constraints; make lock)."; \
+	  .lock-venv/bin/python -m pip freeze --all --exclude-editable | grep -viE '^(torch|claimvlm|pip)[= @]'; } > $(LOCK)
+	rm -rf .lock-venv
+	rm -f $(VENV)/.installed
 
 gallery: setup
 	claimvlm synth --gallery reports/synth_gallery.png
@@ -58,4 +81,4 @@ screenshots: setup
 	python infra/screenshots.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .lock-venv .pytest_cache .hypothesis

@@ -22,10 +22,10 @@ from statistics import median
 import torch
 from transformers import AutoConfig
 
-from tasks.config import TrainParams
-from tasks.training import checkpoint, stage
-from tasks.training.loop import run_training
-from tasks.training.memory import architecture_from_config, estimate, format_report, plan_from_params
+from claimvlm.training import checkpoint, stage
+from claimvlm.training.loop import run_training
+from claimvlm.training.memory import architecture_from_config, estimate, format_report, plan_from_params
+from claimvlm.training.params import TrainParams
 
 
 def main() -> int:

@@ -21,12 +21,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from tasks.collection import collect
-from tasks.config import Params
-from tasks.privacy.detect import find_pii
-from tasks.privacy.stage import anonymize
-from tasks.synthesis import generate
-from tasks.synthesis.values import GENERATORS
+from claimvlm.collection.stage import collect
+from claimvlm.config import Params
+from claimvlm.privacy.detect import find_pii
+from claimvlm.privacy.stage import anonymize
+from claimvlm.synthesis import generate
+from claimvlm.synthesis.values import GENERATORS
 
 KEY_ENV = "CLAIMVLM_BENCH_KEY"
 

@@ -55,12 +55,12 @@ def _child_direct(project: Path) -> dict[str, Any]:
     """What `claimvlm synth/collect/anonymize/qc/build` call, with dvc.yaml's paths, in one process."""
     t0 = time.perf_counter()
     os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")  # as the claimvlm entry point does
-    from tasks.collection import collect
-    from tasks.config import load_params
-    from tasks.dataset import build
-    from tasks.privacy.stage import anonymize
-    from tasks.quality.stage import qc
-    from tasks.synthesis import gallery, generate
+    from claimvlm.collection.stage import collect
+    from claimvlm.config import load_params
+    from claimvlm.dataset.stage import build
+    from claimvlm.privacy.stage import anonymize
+    from claimvlm.quality.stage import qc
+    from claimvlm.synthesis import gallery, generate
 
     imported = time.perf_counter()
     os.chdir(project)  # dvc.yaml's relative paths, as the stages see them
@@ -89,7 +89,7 @@ def _child_direct(project: Path) -> dict[str, Any]:
 def _child_prefect(project: Path) -> dict[str, Any]:
     """The flow, as `PREFECT_API_URL=... python -c '...data_pipeline(project=...)'` runs it."""
     t0 = time.perf_counter()
-    from flows.pipelines import data_pipeline
+    from claimvlm.flows.pipelines import data_pipeline
 
     imported = time.perf_counter()
     outcomes = data_pipeline(project=str(project))
@@ -101,7 +101,7 @@ def _child_prefect(project: Path) -> dict[str, Any]:
 # ---- the parent ----
 
 def _stage_outs(project: Path) -> tuple[list[str], list[str]]:
-    from tasks.orchestration import read_stages, stage_order
+    from claimvlm.orchestration import read_stages, stage_order
 
     stages = read_stages(project / "dvc.yaml")
     order = stage_order(stages, [TARGET])

@@ -20,10 +20,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from tasks.config import Params
-from tasks.dataset import build
-from tasks.quality.stage import qc
-from tasks.synthesis import generate
+from claimvlm.config import Params
+from claimvlm.dataset.stage import build
+from claimvlm.quality.stage import qc
+from claimvlm.synthesis import generate
 
 
 def _timed(cmd: list[str], repeats: int = 3) -> float:

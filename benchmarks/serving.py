@@ -155,7 +155,7 @@ def good_inputs(pages: list[bytes]) -> list[Upload]:
 
 
 def bad_inputs(png: bytes) -> list[Upload]:
-    """The fixed set of bad inputs, each with the (status, kind) tasks.serving.inputs promises."""
+    """The fixed set of bad inputs, each with the (status, kind) claimvlm.serving.inputs promises."""
     from PIL import Image
 
     small = _encode(Image.new("RGB", (16, 16), "white"), "PNG")
@@ -206,14 +206,14 @@ def prepare(workdir: Path) -> Setup:
     os.environ.pop("MLFLOW_TRACKING_URI", None)  # this registry, not one the shell points at
     from mlflow.tracking import MlflowClient
 
-    from tasks.config import Params, load_params
-    from tasks.dataset import build
-    from tasks.registry.gate import Decision
-    from tasks.registry.registry import promote, register_candidate
-    from tasks.synthesis import generate
-    from tasks.training.data import read_split
-    from tasks.training.stage import train
-    from tasks.training.tracking import configure
+    from claimvlm.config import Params, load_params
+    from claimvlm.dataset.reader import read_split
+    from claimvlm.dataset.stage import build
+    from claimvlm.model.tracking import configure
+    from claimvlm.registry.gate import Decision
+    from claimvlm.registry.registry import promote, register_candidate
+    from claimvlm.synthesis import generate
+    from claimvlm.training.stage import train
 
     for stale in (reg, workdir / "work", workdir / "pages"):
         shutil.rmtree(stale, ignore_errors=True)

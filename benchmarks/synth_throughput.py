@@ -16,8 +16,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from tasks.config import load_params
-from tasks.synthesis import generate
+from claimvlm.config import load_params
+from claimvlm.synthesis import generate
 
 
 def main() -> None:

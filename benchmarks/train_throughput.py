@@ -46,9 +46,10 @@ from rich.console import Console
 from rich.table import Table
 from torch import nn
 
-from tasks.config import Params, TrainParams
-from tasks.training import stage
-from tasks.training.loop import run_training
+from claimvlm.config import Params
+from claimvlm.training import stage
+from claimvlm.training.loop import run_training
+from claimvlm.training.params import TrainParams
 
 
 def _si(x: float) -> str:
@@ -164,8 +165,8 @@ def main() -> None:
         root = Path(tmp)
         dataset = args.dataset
         if dataset is None:
-            from tasks.dataset import build
-            from tasks.synthesis import generate
+            from claimvlm.dataset.stage import build
+            from claimvlm.synthesis import generate
 
             generate.run(Params().synth.model_copy(update={"num_docs": args.docs}), root / "synth", progress=False)
             build(root / "synth", root / "dataset", Params().build, progress=False)

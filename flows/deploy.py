@@ -9,8 +9,8 @@ from typing import Any
 from prefect import flow as prefect_flow
 from prefect.schedules import Cron
 
-import flows.pipelines as pipelines_module
-from tasks.orchestration import Deployment, Pipelines
+import claimvlm.flows.pipelines as pipelines_module
+from claimvlm.orchestration import Deployment, Pipelines
 
 
 def _schedules(d: Deployment) -> list[Any]:

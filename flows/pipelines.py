@@ -24,8 +24,8 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.tasks import exponential_backoff
 
-from flows.stages import IO_RETRIES, StageFailed, run_tool, stage_task, up_to_date
-from tasks.orchestration import dataset_version, read_stages, stage_order
+from claimvlm.flows.stages import IO_RETRIES, StageFailed, run_tool, stage_task, up_to_date
+from claimvlm.orchestration import dataset_version, read_stages, stage_order
 
 DATASET_STAGE = "build"  # where data_pipeline ends and train_pipeline begins
 MODEL_TARGET = "gate"
@@ -128,8 +128,8 @@ def record_dataset_version(project: str, remote_url: str | None) -> dict[str, An
         decision = json.loads(decision_path.read_text(encoding="utf-8"))
         from mlflow.tracking import MlflowClient
 
-        from tasks.config import load_params
-        from tasks.training.tracking import configure
+        from claimvlm.config import load_params
+        from claimvlm.model.tracking import configure
 
         tracking = load_params(root / "params.yaml").tracking
         if tracking.uri.startswith("sqlite:///") and not tracking.uri.startswith("sqlite:////"):
@@ -174,7 +174,7 @@ def nightly_retrain(project: str = ".", force: bool = False, remote: str | None 
 
 @task(name="check-champion", retries=IO_RETRIES, retry_delay_seconds=exponential_backoff(backoff_factor=10))
 def check_champion(project: str) -> dict[str, Any]:
-    """`claimvlm check-champion` (tasks.registry.smoke.check_champion) on the dataset's canary pages."""
+    """`claimvlm check-champion` (claimvlm.registry.smoke.check_champion) on the dataset's canary pages."""
     root = _root(project)
     dataset = read_stages(root / "dvc.yaml")[DATASET_STAGE].outs[0]
     res = run_tool("claimvlm", "check-champion", dataset, cwd=root, ok=(0, 2), stage="check-champion")
@@ -186,7 +186,7 @@ def check_champion(project: str) -> dict[str, Any]:
 
 @task(name="check-live", retries=IO_RETRIES, retry_delay_seconds=exponential_backoff(backoff_factor=10))
 def check_live(project: str) -> dict[str, Any]:
-    """`claimvlm check-live` (tasks.feedback.monitor.check_live): reviewers' corrections per version;
+    """`claimvlm check-live` (claimvlm.feedback.monitor.check_live): reviewers' corrections per version;
     a worse champion rolled back, a canary withdrawn or promoted."""
     res = run_tool("claimvlm", "check-live", cwd=_root(project), ok=(0, 2), stage="check-live")
     verdict = {0: "no action", 2: "acted"}[res.returncode]

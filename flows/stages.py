@@ -28,8 +28,9 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.tasks import exponential_backoff
 
-from tasks.orchestration import read_stages
-from tasks.stage_summaries import summarize
+from claimvlm.errors import ClaimvlmError
+from claimvlm.orchestration import read_stages
+from claimvlm.stage_summaries import summarize
 
 # Orchestration policy per stage (not the DAG, which is dvc.yaml's):
 IO_STAGES = frozenset({"collect"})  # reads S3 or a share: transient errors are worth retrying
@@ -38,7 +39,7 @@ IO_RETRIES = 3
 GPU_LIMIT = "gpu"
 
 
-class StageFailed(RuntimeError):
+class StageFailed(ClaimvlmError, RuntimeError):
     def __init__(self, stage: str, returncode: int, tail: str) -> None:
         self.stage, self.returncode, self.tail = stage, returncode, tail
         super().__init__(f"stage {stage!r} failed (exit {returncode}): {tail}")

@@ -14,11 +14,13 @@ from collections.abc import Sequence
 
 from PIL import Image
 
+from claimvlm.errors import ClaimvlmError
+
 Box = Sequence[float]
 _GAP = 24  # white rows between stacked crops; more than any descender
 
 
-class OcrUnavailable(RuntimeError):
+class OcrUnavailable(ClaimvlmError, RuntimeError):
     """Tesseract or its Korean language data is not installed."""
 
 

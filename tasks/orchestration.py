@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from claimvlm.errors import ClaimvlmError
+
 # The flows of flows/pipelines.py a deployment may name (kept here so validation needs no Prefect).
 FLOWS: dict[str, str] = {
     "data_pipeline": "flows/pipelines.py:data_pipeline",
@@ -28,7 +30,7 @@ FLOWS: dict[str, str] = {
 }
 
 
-class PipelinesError(ValueError):
+class PipelinesError(ClaimvlmError, ValueError):
     """pipelines.yaml or dvc.yaml is not what the flows can run; the message names the entry and field."""
 
 

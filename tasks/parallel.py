@@ -17,15 +17,29 @@ import os
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Literal, TypeVar
 
+from pydantic import Field
 from tqdm import tqdm
 
-if TYPE_CHECKING:
-    from tasks.config import ExecutorParams
+from claimvlm.settings import Section
 
 J = TypeVar("J")
 R = TypeVar("R")
+
+
+# The ``executor`` section of params.yaml: shared by every stage that fans out, so it lives here.
+class ExecutorParams(Section):
+    """Where per-document work (synth, anonymize, qc) runs. ``local``: in this process or a pool of
+    local processes, sized by each stage's own ``workers``; ``dask``: a ``distributed`` cluster.
+    Outputs are byte-identical whichever runs them."""
+
+    kind: Literal["local", "dask"] = "local"
+    address: str | None = Field(
+        None, description="a Dask scheduler, e.g. tcp://10.0.0.5:8786; None with kind dask: a LocalCluster per map")
+    dask_workers: int = Field(2, gt=0, description="worker processes of that LocalCluster")
+    threads_per_worker: int = Field(1, gt=0, description="threads per LocalCluster worker")
+
 
 
 def process_map(fn: Callable[[J], R], jobs: Sequence[J], *, workers: int = 0, desc: str, progress: bool = True,

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from tasks.orchestration import Stage
+from claimvlm.orchestration import Stage
 
 Section = Callable[[Path], list[str]]
 

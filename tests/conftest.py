@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from tasks.config import Params, SynthParams, load_params
+from claimvlm.config import Params, load_params
+from claimvlm.synthesis.params import SynthParams
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")

@@ -7,13 +7,19 @@ import math
 
 import pytest
 
-from tasks.config import Params
-from tasks.quality.agreement import (
-    CATEGORICAL_FIELDS, annotator_agreement, box_iou, cohens_kappa, iou_matrix, label_agreement, match_boxes,
+from claimvlm.config import Params
+from claimvlm.quality.agreement import (
+    CATEGORICAL_FIELDS,
+    annotator_agreement,
+    box_iou,
+    cohens_kappa,
+    iou_matrix,
+    label_agreement,
+    match_boxes,
     values_agree,
 )
-from tasks.schema import SCHEMAS
-from tasks.synthesis.generate import make_document
+from claimvlm.schema import SCHEMAS
+from claimvlm.synthesis.generate import make_document
 
 
 def test_box_iou_by_hand() -> None:

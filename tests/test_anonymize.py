@@ -14,13 +14,14 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tasks.config import AnonymizeParams, Params
-from tasks.ocr import comparable, read_boxes
-from tasks.privacy import leaks
-from tasks.privacy.stage import anonymize
-from tasks.privacy.surrogates import MissingKeyError, Pseudonymizer
-from tasks.schema import PII_FIELDS, parse_label
-from tasks.synthesis import generate
+from claimvlm.config import Params
+from claimvlm.ocr import comparable, read_boxes
+from claimvlm.privacy import leaks
+from claimvlm.privacy.params import AnonymizeParams
+from claimvlm.privacy.stage import anonymize
+from claimvlm.privacy.surrogates import MissingKeyError, Pseudonymizer
+from claimvlm.schema import PII_FIELDS, parse_label
+from claimvlm.synthesis import generate
 
 KEY = "test-key-0123456789abcdef"
 ENV = "CLAIMVLM_TEST_KEY"
@@ -203,7 +204,7 @@ def test_no_real_address_inside_a_surrogate_address() -> None:
     a surrogate "…로 124": the leak scanner (substring matching) then fails the whole batch."""
     import random
 
-    from tasks.synthesis.values import address
+    from claimvlm.synthesis.values import address
 
     r = random.Random(5)
     real = [address(r) for _ in range(3000)]

@@ -14,12 +14,13 @@ from typing import Any
 import pytest
 import webdataset as wds
 
-from tasks.config import BuildParams, Params
-from tasks.dataset import BuildError, BuildResult, build
-from tasks.dataset.records import nearest_bucket
-from tasks.dataset.splits import SPLITS, assign_splits, group_documents, patient_keys
-from tasks.schema import SCHEMAS, parse_label
-from tasks.synthesis import generate
+from claimvlm.config import Params
+from claimvlm.dataset.params import BuildParams
+from claimvlm.dataset.records import BuildError, nearest_bucket
+from claimvlm.dataset.splits import SPLITS, assign_splits, group_documents, patient_keys
+from claimvlm.dataset.stage import BuildResult, build
+from claimvlm.schema import SCHEMAS, parse_label
+from claimvlm.synthesis import generate
 
 DP = {"epsilon": 1.0, "delta": 0.0, "composition": "sequential",
       "counts": {"document_type": {"receipt": 11, "itemized_bill": 9}}, "mean_total_amount": 123456.7}
@@ -278,7 +279,7 @@ def test_pinned_splits_keep_the_test_split_frozen_as_data_grows(source: Path, re
     """Build on part of the data and pin it; build on all of it with other fractions: every pinned
     document stays put, new ones fill around them, and a new document joining a pinned test patient
     to a pinned training patient pulls the training patient into test (never the other way)."""
-    from tasks.dataset.pins import load_pins, pin_splits
+    from claimvlm.dataset.pins import load_pins, pin_splits
 
     early = tmp_path / "early"
     shutil.copytree(source, early)

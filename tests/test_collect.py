@@ -21,10 +21,11 @@ import boto3
 import pytest
 from PIL import Image
 
-from tasks.collection import CollectError, collect
-from tasks.collection.layout import Placement, place
-from tasks.config import CollectParams, Params, S3Params
-from tasks.synthesis import generate
+from claimvlm.collection.layout import Placement, place
+from claimvlm.collection.params import CollectParams, S3Params
+from claimvlm.collection.stage import CollectError, collect
+from claimvlm.config import Params
+from claimvlm.synthesis import generate
 from tests.s3_server import FaultProxy, moto_server
 
 SECRET = "fake-secret-Zq8vX1-never-written"

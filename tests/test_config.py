@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from tasks.config import ConfigError, Params, load_params
+from claimvlm.config import Params, load_params
+from claimvlm.settings import ConfigError
 from tests.conftest import ROOT
 
 

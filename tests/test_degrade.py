@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tasks.config import StepParams, SynthParams
-from tasks.synthesis.degrade import STEPS, Page, build_step
-from tasks.synthesis.generate import CLEAN, make_document
+from claimvlm.synthesis.degrade import STEPS, Page, build_step
+from claimvlm.synthesis.generate import CLEAN, make_document
+from claimvlm.synthesis.params import StepParams, SynthParams
 
 
 def _ink_in_boxes(image: np.ndarray, fields: list[dict]) -> float:

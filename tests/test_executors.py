@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tasks.config import ExecutorParams, Params
-from tasks.parallel import process_map
-from tasks.privacy.stage import anonymize
-from tasks.quality.stage import qc
-from tasks.synthesis import generate
+from claimvlm.config import Params
+from claimvlm.parallel import ExecutorParams, process_map
+from claimvlm.privacy.stage import anonymize
+from claimvlm.quality.stage import qc
+from claimvlm.synthesis import generate
 
 pytestmark = pytest.mark.system
 

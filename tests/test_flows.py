@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tasks.orchestration import PipelinesError, load_pipelines, read_stages, stage_order
+from claimvlm.orchestration import PipelinesError, load_pipelines, read_stages, stage_order
 from tests.conftest import ROOT
 from tests.dvc_project import KEY, copy_project, set_params
 from tests.prefect_server import BIN, prefect_env, prefect_server
@@ -84,7 +84,12 @@ def _gpu_slots_in_use() -> int:
 @pytest.fixture
 def api(server: tuple[str, Path], monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """This process talks to the test server, like `PREFECT_API_URL=... python` would."""
-    from prefect.settings import PREFECT_API_URL, PREFECT_HOME, PREFECT_LOGGING_TO_API_ENABLED, temporary_settings
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_HOME,
+        PREFECT_LOGGING_TO_API_ENABLED,
+        temporary_settings,
+    )
 
     url, home = server
     env = {**prefect_env(home, url), "CLAIMVLM_PSEUDONYM_KEY": KEY}
@@ -169,11 +174,11 @@ def test_a_deployment_run_triggered_through_the_api_is_executed_by_the_serve_pro
 
 
 def test_a_killed_flow_run_resumes_without_redoing_finished_stages(api: dict[str, str], tmp_path: Path) -> None:
-    from flows.pipelines import data_pipeline
+    from claimvlm.flows.pipelines import data_pipeline
 
     project = copy_project(tmp_path / "proj")
     (project / "dvc.lock").unlink()  # nothing has run in this project yet
-    code = "import sys; from flows.pipelines import data_pipeline; data_pipeline(project=sys.argv[1])"
+    code = "import sys; from claimvlm.flows.pipelines import data_pipeline; data_pipeline(project=sys.argv[1])"
     proc = subprocess.Popen([sys.executable, "-c", code, str(project)], cwd=ROOT, env=api,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     lock = project / "dvc.lock"
@@ -200,9 +205,9 @@ def test_a_failing_io_stage_is_retried_with_backoff(api: dict[str, str], tmp_pat
     from prefect import flow
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-    from flows.pipelines import run_stages
-    from tasks.config import Params
-    from tasks.synthesis import generate
+    from claimvlm.config import Params
+    from claimvlm.flows.pipelines import run_stages
+    from claimvlm.synthesis import generate
     from tests.prefect_server import free_port
 
     project = copy_project(tmp_path / "proj")
@@ -267,10 +272,10 @@ def test_a_failing_io_stage_is_retried_with_backoff(api: dict[str, str], tmp_pat
 
 def test_the_gpu_slot_lets_one_training_at_a_time(api: dict[str, str]) -> None:
     """Two processes (two flow runs' workers) ask for the slot at once: the second waits."""
-    from flows.deploy import ensure_infrastructure
+    from claimvlm.flows.deploy import ensure_infrastructure
 
     ensure_infrastructure(load_pipelines(ROOT / "pipelines.yaml").model_copy(update={"work_pools": (), "deployments": ()}))
-    code = ("import time; from flows.stages import gpu_slot\n"
+    code = ("import time; from claimvlm.flows.stages import gpu_slot\n"
             "with gpu_slot('train'):\n    start = time.time(); time.sleep(2); print(start, time.time())")
     procs = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=api, stdout=subprocess.PIPE, text=True)
              for _ in range(2)]
@@ -281,7 +286,7 @@ def test_the_gpu_slot_lets_one_training_at_a_time(api: dict[str, str]) -> None:
 
 
 def test_a_failed_stage_is_recorded_with_its_name_and_reason(api: dict[str, str], tmp_path: Path) -> None:
-    from flows.pipelines import FAILURES, train_pipeline
+    from claimvlm.flows.pipelines import FAILURES, train_pipeline
 
     project = copy_project(tmp_path / "proj")  # no dataset built: train cannot run
     state = train_pipeline(project=str(project), return_state=True)
@@ -299,7 +304,7 @@ def test_the_nightly_retrain_trains_on_new_data_only_and_records_the_dataset_ver
 
     from mlflow.tracking import MlflowClient
 
-    from flows.pipelines import nightly_retrain
+    from claimvlm.flows.pipelines import nightly_retrain
 
     project = copy_project(tmp_path / "proj", num_docs=8)
     (project / "dvc.lock").unlink()

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tasks.config import SynthParams
-from tasks.synthesis import fonts, generate
-from tasks.synthesis.fonts import FontError
+from claimvlm.synthesis import fonts, generate
+from claimvlm.synthesis.fonts import FontError
+from claimvlm.synthesis.params import SynthParams
 
 LATIN_ONLY = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 

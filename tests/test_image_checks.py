@@ -11,11 +11,19 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tasks.config import ImageCheckParams, Params
-from tasks.quality.image_checks import (
-    IMAGE_CHECKS, PageInput, build_image_checks, check_page, file_dpi, reason_code, sharpness, skew_degrees,
+from claimvlm.config import Params
+from claimvlm.quality.image_checks import (
+    IMAGE_CHECKS,
+    PageInput,
+    build_image_checks,
+    check_page,
+    file_dpi,
+    reason_code,
+    sharpness,
+    skew_degrees,
 )
-from tasks.synthesis.generate import CLEAN, encode, make_document
+from claimvlm.quality.params import ImageCheckParams
+from claimvlm.synthesis.generate import CLEAN, encode, make_document
 
 SYNTH = Params().synth
 CHECKS = build_image_checks(ImageCheckParams())

@@ -26,7 +26,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 from pydantic import ValidationError
 
-from tasks.orchestration import Pipelines, WorkPool, load_pipelines
+from claimvlm.orchestration import Pipelines, WorkPool, load_pipelines
 
 ROOT = Path(__file__).resolve().parents[1]
 INFRA = ROOT / "infra"

@@ -18,8 +18,9 @@ import pytest
 import typer.main
 import yaml
 
-from tasks.cli import app as cli_app
-from tasks.config import ConfigError, load_params
+from claimvlm.cli import app as cli_app
+from claimvlm.config import load_params
+from claimvlm.settings import ConfigError
 from tests import test_infra as infra
 from tests.test_infra import COMPOSE, DOCKER, K8S, ROOT, _broken, command_args, option, published, read_yaml
 
@@ -332,7 +333,7 @@ def f() -> dict[str, Any]:
 def test_metrics_are_the_ones_the_service_defines():
     from prometheus_client.metrics import MetricWrapperBase
 
-    from tasks.serving.metrics import Metrics
+    from claimvlm.serving.metrics import Metrics
 
     defined = {m._name: (m._type, set(m._labelnames)) for m in vars(Metrics()).values() if isinstance(m, MetricWrapperBase)}
     assert defined == METRICS

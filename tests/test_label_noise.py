@@ -10,13 +10,20 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tasks.config import LabelNoiseParams, Params
-from tasks.ocr import require_tesseract
-from tasks.quality.label_noise import (
-    FieldReading, disagreements, flagged_paths, flatten_illumination, is_noisy, label_value, similarity,
+from claimvlm.config import Params
+from claimvlm.ocr import require_tesseract
+from claimvlm.quality.label_noise import (
+    FieldReading,
+    disagreements,
+    flagged_paths,
+    flatten_illumination,
+    is_noisy,
+    label_value,
+    similarity,
 )
-from tasks.schema import DOC_TYPES
-from tasks.synthesis.generate import CLEAN, Document, encode, make_document
+from claimvlm.quality.params import LabelNoiseParams
+from claimvlm.schema import DOC_TYPES
+from claimvlm.synthesis.generate import CLEAN, Document, encode, make_document
 
 pytestmark = pytest.mark.system
 

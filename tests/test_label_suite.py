@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from tasks.quality.label_suite import LabelSuiteResult, build_suite, run_label_suite
-from tasks.quality.label_tables import DOCUMENT_SPECS, label_tables
-from tasks.schema import DOC_TYPES, SCHEMAS, parse_label
-from tasks.synthesis.values import GENERATORS
+from claimvlm.quality.label_suite import LabelSuiteResult, build_suite, run_label_suite
+from claimvlm.quality.label_tables import DOCUMENT_SPECS, label_tables
+from claimvlm.schema import DOC_TYPES, SCHEMAS, parse_label
+from claimvlm.synthesis.values import GENERATORS
 
 PER_TYPE = 16  # enough documents of each type for its plants, and some left untouched
 Label = dict[str, Any]

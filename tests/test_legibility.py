@@ -8,11 +8,11 @@ from collections import defaultdict
 import pytest
 from PIL import Image
 
-from tasks.config import SynthParams
-from tasks.ocr import comparable, read_boxes, require_tesseract
-from tasks.schema import DOC_TYPES
-from tasks.synthesis.generate import CLEAN, make_document
-from tasks.synthesis.render import LAYOUTS
+from claimvlm.ocr import comparable, read_boxes, require_tesseract
+from claimvlm.schema import DOC_TYPES
+from claimvlm.synthesis.generate import CLEAN, make_document
+from claimvlm.synthesis.params import SynthParams
+from claimvlm.synthesis.render import LAYOUTS
 
 pytestmark = pytest.mark.system
 

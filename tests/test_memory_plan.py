@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from tasks.training.memory import ARCHITECTURES, GIB, Plan, biggest_saving, estimate, image_tokens
+from claimvlm.training.memory import ARCHITECTURES, GIB, Plan, biggest_saving, estimate, image_tokens
 
 QWEN3B, QWEN7B = ARCHITECTURES["qwen2.5-vl-3b"], ARCHITECTURES["qwen2.5-vl-7b"]
 

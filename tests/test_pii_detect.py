@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tasks import rrn
-from tasks.privacy.detect import (
+from claimvlm import rrn
+from claimvlm.privacy.detect import (
     PII_TYPES,
     STRUCTURED_TYPES,
     Example,
@@ -260,7 +260,7 @@ def test_non_pii_survives(report: dict[str, dict[str, float]]) -> None:
 def test_import_does_no_work() -> None:
     """Nothing at import time: the Kiwi model (about a second and 100 MB) loads on first use only."""
     code = (
-        "import sys, tasks.privacy.detect as d; "
+        "import sys, claimvlm.privacy.detect as d; "
         "assert 'kiwipiepy' not in sys.modules; assert d._kiwi.cache_info().currsize == 0"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tasks.config import Params
-from tasks.quality.stage import QcError, qc
-from tasks.synthesis import generate
+from claimvlm.config import Params
+from claimvlm.quality.stage import QcError, qc
+from claimvlm.synthesis import generate
 
 pytestmark = pytest.mark.system
 

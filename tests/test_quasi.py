@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tasks.privacy.quasi import (
+from claimvlm.privacy.quasi import (
     HIERARCHIES,
     KAnonymityReport,
     QuasiRecord,

@@ -8,12 +8,12 @@ import re
 import numpy as np
 import pytest
 
-from tasks.config import SynthParams
-from tasks.schema import DOC_TYPES
-from tasks.synthesis.forms import FORMS
-from tasks.synthesis.generate import CLEAN, fontset, make_document
-from tasks.synthesis.render import LAYOUTS, page_size, render, text_style
-from tasks.synthesis.values import GENERATORS
+from claimvlm.schema import DOC_TYPES
+from claimvlm.synthesis.forms import FORMS
+from claimvlm.synthesis.generate import CLEAN, fontset, make_document
+from claimvlm.synthesis.params import SynthParams
+from claimvlm.synthesis.render import LAYOUTS, page_size, render, text_style
+from claimvlm.synthesis.values import GENERATORS
 
 
 def _leaf_paths(value: object, prefix: str = "") -> set[str]:

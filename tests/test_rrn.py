@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tasks import rrn
-from tasks.synthesis.values import resident_number
+from claimvlm import rrn
+from claimvlm.synthesis.values import resident_number
 
 
 def test_check_digit_of_a_hand_checked_number() -> None:

@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from tasks.schema import DOC_TYPES, KCD_PATTERN, SCHEMAS, is_cancer_code, parse_label
-from tasks.synthesis import korean_data as kd
-from tasks.synthesis.values import GENERATORS, person_name
+from claimvlm.schema import DOC_TYPES, KCD_PATTERN, SCHEMAS, is_cancer_code, parse_label
+from claimvlm.synthesis import korean_data as kd
+from claimvlm.synthesis.values import GENERATORS, person_name
 
 seeds = st.integers(min_value=0, max_value=2**63)
 

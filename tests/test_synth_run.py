@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tasks.config import SynthParams
-from tasks.schema import parse_label
-from tasks.synthesis import generate
+from claimvlm.schema import parse_label
+from claimvlm.synthesis import generate
+from claimvlm.synthesis.params import SynthParams
 from tests.conftest import ROOT
 
 

@@ -5,7 +5,3 @@ makes re-runs incremental.
 Modules: ``layout`` (keys to documents), ``sources`` (folder and S3), ``checks`` (per-document
 checks), ``manifest`` (what was collected, and what to fetch again), ``stage`` (``collect``).
 """
-
-from tasks.collection.stage import CollectError, CollectResult, collect
-
-__all__ = ["CollectError", "CollectResult", "collect"]

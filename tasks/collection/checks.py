@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, ClassVar, Protocol
 from PIL import Image, UnidentifiedImageError
 from pydantic import ValidationError
 
-from tasks.collection.layout import IMAGE_EXTS, DocSpec, Role
-from tasks.schema import parse_label
+from claimvlm.collection.layout import IMAGE_EXTS, DocSpec, Role
+from claimvlm.schema import parse_label
 
 if TYPE_CHECKING:
-    from tasks.config import CollectParams
+    from claimvlm.collection.params import CollectParams
 
 REASONS = (
     "conflicting_files", "unsupported_format", "missing_image", "empty_file", "oversized",
@@ -199,7 +199,7 @@ def _json_error(err: json.JSONDecodeError | UnicodeDecodeError) -> str:
 
 @dataclass(frozen=True)
 class LabelSchema:
-    """An optional label must parse and satisfy its document schema (tasks.schema)."""
+    """An optional label must parse and satisfy its document schema (claimvlm.schema)."""
 
     needs_data: ClassVar[bool] = True
 

@@ -15,17 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from tasks.collection.layout import DocSpec
+from claimvlm.collection.layout import DocSpec
+from claimvlm.errors import ClaimvlmError
 
 if TYPE_CHECKING:
-    from tasks.config import CollectParams
+    from claimvlm.collection.params import CollectParams
 
 STAGE = "collect"
 VERSION = 1
 Status = Literal["collected", "quarantined"]
 
 
-class ManifestError(Exception):
+class ManifestError(ClaimvlmError):
     """The output folder holds something this stage must not overwrite."""
 
 

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from tasks.collection.layout import SOURCE_MANIFEST
+from claimvlm.collection.layout import SOURCE_MANIFEST
+from claimvlm.errors import ClaimvlmError
 
 if TYPE_CHECKING:
-    from tasks.config import S3Params
+    from claimvlm.collection.params import S3Params
 
 CHUNK = 1 << 20
 
@@ -33,7 +34,7 @@ class SourceObject:
     fingerprint: str
 
 
-class FetchError(Exception):
+class FetchError(ClaimvlmError):
     """An object could not be read (after the client's own retries)."""
 
     def __init__(self, key: str, cause: str) -> None:
@@ -42,7 +43,7 @@ class FetchError(Exception):
         self.cause = cause
 
 
-class ListError(Exception):
+class ListError(ClaimvlmError):
     """The source could not be listed."""
 
 

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
-from tasks.collection import manifest
-from tasks.collection.checks import Check, Document, Duplicate, Rejection, build_checks, first_rejection
-from tasks.collection.layout import OUT_DIRS, DocSpec, group, out_path, stored_path
-from tasks.collection.manifest import Entry
-from tasks.collection.sources import (
+from claimvlm.collection import manifest
+from claimvlm.collection.checks import Check, Document, Duplicate, Rejection, build_checks, first_rejection
+from claimvlm.collection.layout import OUT_DIRS, DocSpec, group, out_path, stored_path
+from claimvlm.collection.manifest import Entry
+from claimvlm.collection.sources import (
     CombinedSource,
     FetchError,
     FolderSource,
@@ -31,9 +31,10 @@ from tasks.collection.sources import (
     open_source,
     write_chunks,
 )
+from claimvlm.errors import ClaimvlmError
 
 if TYPE_CHECKING:
-    from tasks.config import CollectParams
+    from claimvlm.collection.params import CollectParams
 
 MANIFEST = "manifest.json"
 REASON = "reason.json"
@@ -52,7 +53,7 @@ class CollectResult:
     failed: tuple[str, ...] = ()  # keys that could not be fetched
 
 
-class CollectError(Exception):
+class CollectError(ClaimvlmError):
     """The source cannot be listed, or some objects could not be fetched after the retries.
 
     In the latter case everything else was collected and the manifest written; ``keys`` names

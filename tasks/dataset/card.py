@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from tasks.dataset.splits import SPLITS
+from claimvlm.dataset.splits import SPLITS
 
 SPLIT_METHOD = (
     "Documents sharing a patient identifier (surrogate RRN, chart number, or patient name with "

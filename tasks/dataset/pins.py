@@ -15,8 +15,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from tasks.dataset.records import BuildError
-from tasks.dataset.splits import SPLITS
+from claimvlm.dataset.records import BuildError
+from claimvlm.dataset.splits import SPLITS
 
 PINS_VERSION = 1
 

@@ -2,7 +2,7 @@
 
 Input layout (what synth, collect, anonymize and qc write): ``images/ID.png|jpg``,
 ``labels/ID.json`` (and ``boxes/``, ``meta/``, ``manifest.json``, which the build does not
-need). Every label is validated with :func:`tasks.schema.parse_label`; errors name the document
+need). Every label is validated with :func:`claimvlm.schema.parse_label`; errors name the document
 and the failing fields, never a value (labels hold pseudonymised but still personal-looking data).
 """
 
@@ -18,12 +18,13 @@ from PIL import Image
 from pydantic import ValidationError
 from tqdm import tqdm
 
-from tasks.schema import parse_label
+from claimvlm.errors import ClaimvlmError
+from claimvlm.schema import parse_label
 
 IMAGE_EXTS = ("png", "jpg", "jpeg")
 
 
-class BuildError(ValueError):
+class BuildError(ClaimvlmError, ValueError):
     """The build cannot go on; the message names documents and files, never label values."""
 
 

@@ -14,10 +14,10 @@ from typing import Any, BinaryIO
 
 from tqdm import tqdm
 
-from tasks.config import BuildParams
-from tasks.dataset.card import dumps, render_markdown
-from tasks.dataset.pins import load_pins
-from tasks.dataset.records import (
+from claimvlm.dataset.card import dumps, render_markdown
+from claimvlm.dataset.params import BuildParams
+from claimvlm.dataset.pins import load_pins
+from claimvlm.dataset.records import (
     BuildError,
     Document,
     bucket_name,
@@ -26,8 +26,8 @@ from tasks.dataset.records import (
     nearest_bucket,
     record_bytes,
 )
-from tasks.dataset.shards import Sample, ShardInfo, sha256_file, write_shards
-from tasks.dataset.splits import (
+from claimvlm.dataset.shards import Sample, ShardInfo, sha256_file, write_shards
+from claimvlm.dataset.splits import (
     SPLITS,
     assign_splits,
     group_documents,
@@ -115,7 +115,7 @@ def build(src: Path, out: Path, params: BuildParams, *, privacy_reports: Path | 
           progress: bool = True) -> BuildResult:
     """Build the training dataset from ``src`` (the qc stage's output) into ``out``.
 
-    ``pinned_splits`` (see ``tasks.dataset.pins``) keeps known documents in the split they were
+    ``pinned_splits`` (see ``claimvlm.dataset.pins``) keeps known documents in the split they were
     pinned to, so the test split the gate compares models on stays frozen as data is added.
 
     Raises BuildError, naming the document or file, before anything in ``out`` is touched when an

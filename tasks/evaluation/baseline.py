@@ -38,9 +38,9 @@ from typing import Any, NamedTuple
 from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
-from tasks.ocr import require_tesseract
-from tasks.parallel import process_map
-from tasks.schema import BILL_CATEGORIES, SCHEMAS
+from claimvlm.ocr import require_tesseract
+from claimvlm.parallel import process_map
+from claimvlm.schema import BILL_CATEGORIES, SCHEMAS
 
 LANG = "kor+eng"
 TEXT_HEIGHT = 32  # pixels: each phrase is scaled up to this height, which Tesseract reads best
@@ -122,7 +122,7 @@ def text_regions(image: Image.Image) -> tuple[Image.Image, list[Box]]:
 
 def read_phrases(page: Image.Image, boxes: Sequence[Box], lang: str = LANG, pad: int = 6) -> list[str]:
     """The text in each box, from one Tesseract run over the boxes stacked into a column (as in
-    :func:`tasks.ocr.read_boxes`). The spacing is that of Tesseract's text output, which keeps
+    :func:`claimvlm.ocr.read_boxes`). The spacing is that of Tesseract's text output, which keeps
     Hangul words whole; its word table (used to place lines) splits them into syllables."""
     import pytesseract
 

@@ -26,7 +26,6 @@ normalisation and whitespace collapsing. Scores hold paths and numbers only, nev
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -39,7 +38,7 @@ from pydantic import ValidationError
 from rapidfuzz.distance import Levenshtein
 from scipy.optimize import linear_sum_assignment
 
-from tasks.schema import parse_label
+from claimvlm.schema import parse_label
 
 
 class _Missing:
@@ -72,32 +71,8 @@ class FieldScore:
 
 # --- parsing -------------------------------------------------------------------------------
 
-def parse_prediction(text: str) -> dict[str, Any] | None:
-    """The JSON object the model answered, or None when there is none.
-
-    The whole text is tried first (a JSON value other than an object is no answer); failing
-    that, the object that starts at the first ``{`` (text or code fences around it are ignored).
-    A truncated object is no answer.
-    """
-    stripped = text.strip()
-    try:
-        whole = json.loads(stripped)
-    except ValueError:
-        pass
-    else:
-        return whole if isinstance(whole, dict) else None
-    start = stripped.find("{")
-    if start < 0:
-        return None
-    try:
-        found, _ = json.JSONDecoder().raw_decode(stripped, start)
-    except ValueError:
-        return None
-    return found if isinstance(found, dict) else None
-
-
 def is_schema_valid(obj: Mapping[str, Any] | None) -> bool:
-    """Whether :func:`tasks.schema.parse_label` accepts the parsed prediction."""
+    """Whether :func:`claimvlm.schema.parse_label` accepts the parsed prediction."""
     if obj is None:
         return False
     try:

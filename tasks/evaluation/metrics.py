@@ -2,9 +2,9 @@
 
 Per document (:func:`score_document`): whether the answer is a JSON object and a valid label,
 character and word error counts of the answer text against the reference text
-(:func:`tasks.dataset.records.label_text`, what the model was trained to emit; jiwer, NFC on
-both sides, the prediction's ends stripped), and one :class:`~tasks.evaluation.fields.FieldScore`
-per field (see :mod:`tasks.evaluation.fields`). An answer that is no JSON object scores 0 on
+(:func:`claimvlm.dataset.records.label_text`, what the model was trained to emit; jiwer, NFC on
+both sides, the prediction's ends stripped), and one :class:`~claimvlm.evaluation.fields.FieldScore`
+per field (see :mod:`claimvlm.evaluation.fields`). An answer that is no JSON object scores 0 on
 every field of the label.
 
 Every headline metric is a ratio of sums over documents (micro average), so a document with
@@ -34,10 +34,11 @@ from typing import Any, Literal
 import jiwer
 import numpy as np
 
-from tasks.config import EvaluateParams
-from tasks.dataset.records import label_text
-from tasks.evaluation.fields import MISSING, FieldScore, compare_fields, is_schema_valid, parse_prediction
-from tasks.quality.agreement import cohens_kappa
+from claimvlm.dataset.records import label_text
+from claimvlm.evaluation.fields import MISSING, FieldScore, compare_fields, is_schema_valid
+from claimvlm.evaluation.params import EvaluateParams
+from claimvlm.model.reading import parse_prediction
+from claimvlm.quality.agreement import cohens_kappa
 
 HEADLINE: tuple[str, ...] = ("json_valid_rate", "schema_valid_rate", "cer", "wer", "field_exact",
                              "field_similarity", "critical_exact", "weighted_score")
@@ -167,7 +168,7 @@ def is_critical(path: str, patterns: Sequence[str]) -> bool:
 
 def kappa(a: Sequence[Hashable], b: Sequence[Hashable]) -> float:
     """Cohen's kappa of two reviewers' labels of the same items
-    (:func:`tasks.quality.agreement.cohens_kappa`)."""
+    (:func:`claimvlm.quality.agreement.cohens_kappa`)."""
     return cohens_kappa(a, b)
 
 

@@ -11,10 +11,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tasks.config import EvaluateParams
-from tasks.evaluation.fields import parse_prediction
-from tasks.evaluation.metrics import HEADLINE
-from tasks.training.data import Example
+from claimvlm.dataset.reader import Example, label_of
+from claimvlm.evaluation.metrics import HEADLINE
+from claimvlm.evaluation.params import EvaluateParams
+from claimvlm.model.reading import parse_prediction
 
 LOWER_IS_BETTER = {"cer", "wer"}
 _THUMB_WIDTH = 360
@@ -101,7 +101,7 @@ def _examples(reports: Path, scored: Mapping[str, Any], test: Sequence[Example],
         page.thumbnail((_THUMB_WIDTH, _THUMB_WIDTH * 2))
         thumb = folder / f"{doc.doc_id}.png"
         page.save(thumb)
-        from tasks.evaluation.stage import label_of
+
 
         true = _flat(label_of(ex))
         pred = _flat(parse_prediction(cand.predictions[doc.doc_id]) or {})

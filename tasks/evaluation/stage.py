@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tasks.config import EvaluateParams, TrackingParams
-from tasks.evaluation.metrics import Item, Report, evaluate_predictions
-from tasks.training.data import Example, read_split
+from claimvlm.dataset.reader import Example, instruction_of, label_of, read_split
+from claimvlm.evaluation.metrics import Item, Report, evaluate_predictions
+from claimvlm.evaluation.params import EvaluateParams
+from claimvlm.model.params import TrackingParams
 
 Predictor = Callable[[Sequence[Example]], list[str]]
 
@@ -28,24 +29,12 @@ class Scored:
     predictions: dict[str, str]  # doc id -> raw text (pseudonymised values: for the report's pages only)
 
 
-def label_of(example: Example) -> dict[str, Any]:
-    """The reference: the record's assistant answer (the build stage wrote the label there)."""
-    content = example.record["messages"][-1]["content"]
-    text = content if isinstance(content, str) else "".join(c["text"] for c in content if c.get("type") == "text")
-    return json.loads(text)
-
-
-def instruction_of(example: Example) -> str:
-    content = example.record["messages"][0]["content"]
-    return next(c["text"] for c in content if c.get("type") == "text")
-
-
 def model_predictor(model: Any, processor: Any, max_new_tokens: int, *, progress: bool = True,
                     desc: str = "predict") -> Predictor:
     """Greedy decoding, one page at a time, with the instruction each record was trained with."""
     from tqdm import tqdm
 
-    from tasks.training.packaging import generate_json
+    from claimvlm.model.reading import generate_json
 
     def predict(examples: Sequence[Example]) -> list[str]:
         out = []
@@ -57,7 +46,7 @@ def model_predictor(model: Any, processor: Any, max_new_tokens: int, *, progress
 
 
 def baseline_predictor(*, workers: int = 2, progress: bool = True) -> Predictor:
-    from tasks.evaluation.baseline import read_documents
+    from claimvlm.evaluation.baseline import read_documents
 
     return lambda examples: read_documents([ex.page() for ex in examples], workers=workers, progress=progress)
 
@@ -80,8 +69,8 @@ def champion_predictor(tracking: TrackingParams, params: EvaluateParams, *,
     from mlflow.tracking import MlflowClient
 
     import mlflow
-    from tasks.registry.registry import champion_version
-    from tasks.training.tracking import configure
+    from claimvlm.model.tracking import configure
+    from claimvlm.registry.registry import champion_version
 
     client = MlflowClient(configure(tracking))
     version = champion_version(client, tracking.registered_model)
@@ -144,7 +133,7 @@ def canary_reproducer(dataset: Path, params: EvaluateParams,
 def test_split_identity(dataset: Path, documents: int) -> dict[str, Any]:
     """Which test split every contender read: the build's own hash of ``test.jsonl`` (the ids,
     labels and image names; the shards' hashes are checked on reading), pinned by DVC and by the
-    pinned-splits file (``tasks.dataset.pins``)."""
+    pinned-splits file (``claimvlm.dataset.pins``)."""
     card = json.loads((dataset / "card.json").read_text(encoding="utf-8"))
     return {"sha256": card["files"]["test.jsonl"], "documents": documents}
 
@@ -154,9 +143,9 @@ def evaluate(dataset: Path, model_dir: Path, base_dir: Path | None, reports: Pat
              progress: bool = True) -> dict[str, Scored]:
     """Score the contenders on the test split; write their JSON and the report into ``reports``.
     ``champion=False``: not the registry's champion (the export stage scores variants of one model)."""
-    from tasks.evaluation.report import write_report
-    from tasks.training.model_source import load
-    from tasks.training.packaging import load_trained
+    from claimvlm.evaluation.report import write_report
+    from claimvlm.model.package import load_trained
+    from claimvlm.model.source import load
 
     test = read_split(Path(dataset), "test")
     if not test:

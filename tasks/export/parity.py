@@ -11,7 +11,7 @@ each candidate's own greedy answer must also be the reference's, character for c
   says where the computation first departs (the inputs, i.e. embeddings or image features; or
   after decoder layer k; or only in the head).
 * A serving candidate (anything with ``read(pages) -> list[Reading]``, e.g.
-  ``tasks.serving.hf.TransformersBackend``) reads all pages in one batch, as the service does;
+  ``claimvlm.serving.hf.TransformersBackend``) reads all pages in one batch, as the service does;
   its texts must equal the reference's answers and the log-probabilities it reports per printed
   token must match the reference's own generation-time ones.
 * Candidates in ``report_only`` (the int8 copy: quantisation changes the numbers by design) get
@@ -80,7 +80,7 @@ class Encoded:
 
 
 def encode(processor: Any, page: Any, instruction: str) -> Encoded:
-    """The prompt of ``generate_json`` (tasks.training.packaging), built the same way."""
+    """The prompt of ``generate_json`` (claimvlm.model.package), built the same way."""
     messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": instruction}]}]
     template = processor.apply_chat_template(messages, add_generation_prompt=True)
     vision = processor.images([page.convert("RGB")])
@@ -122,8 +122,8 @@ def teacher_forced(model: Any, enc: Encoded, answer: Sequence[int], *,
 
 def printed(tokenizer: Any, ids: Sequence[int], logprobs: Sequence[float]) -> tuple[tuple[int, ...], tuple[float, ...]]:
     """(token ends, log-probabilities) of the tokens that print something, by the serving
-    backend's own rule (:func:`tasks.serving.hf.reading`)."""
-    from tasks.serving.hf import reading
+    backend's own rule (:func:`claimvlm.serving.hf.reading`)."""
+    from claimvlm.serving.hf import reading
 
     found = reading(tokenizer, ids, logprobs)
     return found.token_ends, found.logprobs
@@ -141,7 +141,7 @@ def _where(ref: tuple[torch.Tensor, ...], cand: tuple[torch.Tensor, ...]) -> str
 
 
 def _load(candidate: Any, ref_processor: Any) -> tuple[Any, Any]:
-    from tasks.training.packaging import load_trained
+    from claimvlm.model.package import load_trained
 
     if isinstance(candidate, (str, Path)):
         return load_trained(Path(candidate))
@@ -241,7 +241,7 @@ def parity_check(reference: Path | tuple[Any, Any], candidates: Mapping[str, Any
     ``candidates``: name → package folder, model, (model, processor) pair, or serving backend."""
     from tqdm import tqdm
 
-    from tasks.training.packaging import load_trained
+    from claimvlm.model.package import load_trained
 
     model, proc = load_trained(Path(reference), merge=False) if isinstance(reference, (str, Path)) else reference
     encoded = [encode(proc, page, instruction) for page in pages]

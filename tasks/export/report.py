@@ -9,8 +9,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tasks.config import ExportParams
-from tasks.export.parity import ParityResult
+from claimvlm.export.params import ExportParams
+from claimvlm.export.parity import ParityResult
 
 SHOWN = ("json_valid_rate", "weighted_score", "critical_exact", "cer")
 LOWER_IS_BETTER = {"cer", "wer"}

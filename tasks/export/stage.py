@@ -3,8 +3,8 @@
 An export is only worth serving if it reads pages as the trained model does (merged: it should,
 exactly) or loses no more than an agreed share of accuracy (int8: it reads differently by
 design). So every variant, the original package included, is scored by the evaluation stage's
-own :func:`tasks.evaluation.stage.evaluate` on the same test split, timed on the canary pages,
-weighed on disk and in memory, and the exports are held to :mod:`tasks.export.parity` on the
+own :func:`claimvlm.evaluation.stage.evaluate` on the same test split, timed on the canary pages,
+weighed on disk and in memory, and the exports are held to :mod:`claimvlm.export.parity` on the
 canary pages. ``out/merged`` and ``out/int8`` are the packages; ``reports`` gets
 ``metrics.json`` (DVC metrics), ``report.md`` and each variant's evaluation under ``evaluation/``.
 Nothing is registered in MLflow, and the registry's champion is not scored here (the evaluate stage does).
@@ -20,8 +20,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from tasks.config import EvaluateParams, ExportParams, TrackingParams
-from tasks.export.parity import ParityResult
+from claimvlm.evaluation.params import EvaluateParams
+from claimvlm.export.params import ExportParams
+from claimvlm.export.parity import ParityResult
+from claimvlm.model.params import TrackingParams
 
 MAIN_METRICS = ("json_valid_rate", "schema_valid_rate", "weighted_score", "critical_exact", "field_exact",
                 "field_similarity", "cer", "wer")
@@ -60,7 +62,7 @@ def latency(model: Any, processor: Any, pages: Sequence[Any], instruction: str, 
     Per token as well: an export that answers shorter is not faster for it."""
     from tqdm import tqdm
 
-    from tasks.export.parity import encode, greedy
+    from claimvlm.export.parity import encode, greedy
 
     encoded = [encode(processor, page, instruction) for page in pages]
     greedy(model, processor, encoded[0], max_new_tokens)
@@ -105,14 +107,14 @@ def export(dataset: Path, model_dir: Path, out_dir: Path, reports_dir: Path, par
            evaluate: EvaluateParams, tracking: TrackingParams, instruction: str, progress: bool = True) -> ExportResult:
     """Write the configured exports of ``model_dir`` to ``out_dir``, measure every variant and
     check parity; the report is written whether parity passes or not (the caller decides)."""
-    from tasks.evaluation.stage import canary
-    from tasks.evaluation.stage import evaluate as evaluate_package
-    from tasks.export.optimise import disk_bytes, export_int8, export_merged, memory_bytes
-    from tasks.export.parity import parity_check
-    from tasks.export.report import write_report
-    from tasks.serving.hf import TransformersBackend
-    from tasks.training.data import read_split
-    from tasks.training.packaging import load_trained
+    from claimvlm.dataset.reader import read_split
+    from claimvlm.evaluation.stage import canary
+    from claimvlm.evaluation.stage import evaluate as evaluate_package
+    from claimvlm.export.optimise import disk_bytes, export_int8, export_merged, memory_bytes
+    from claimvlm.export.parity import parity_check
+    from claimvlm.export.report import write_report
+    from claimvlm.model.package import load_trained
+    from claimvlm.serving.hf import TransformersBackend
 
     dataset, model_dir, out_dir, reports_dir = Path(dataset), Path(model_dir), Path(out_dir), Path(reports_dir)
     test = read_split(dataset, "test")

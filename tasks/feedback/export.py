@@ -18,9 +18,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from tasks.feedback.store import FeedbackStore
+from claimvlm.feedback.store import FeedbackStore
 
-MANIFEST = "manifest.json"  # a source root's manifest is not a document (tasks.collection.layout)
+MANIFEST = "manifest.json"  # a source root's manifest is not a document (claimvlm.collection.layout)
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,12 @@
 """The monitor's live-quality check: reviewers' corrections decide rollbacks and canaries.
 
 :func:`check_live` reads the reviewed answers of the last ``window_days`` from the feedback
-store, scores each (:func:`tasks.feedback.quality.correction_rate`) and groups them by the model
-version that answered. Then, with the pure :func:`~tasks.feedback.quality.live_verdict`:
+store, scores each (:func:`claimvlm.feedback.quality.correction_rate`) and groups them by the model
+version that answered. Then, with the pure :func:`~claimvlm.feedback.quality.live_verdict`:
 
 1. **Rollback**: the champion against the version it replaced (``replaced_version`` tag). Worse
    beyond tolerance, with enough samples of both: ``champion`` goes back (the registry's
-   :func:`~tasks.registry.registry.rollback`, only if the champion is still the one judged),
+   :func:`~claimvlm.registry.registry.rollback`, only if the champion is still the one judged),
    recorded with the actor and the evidence.
 2. **Canary**: a ``challenger`` that is not the champion, against the champion, on answers of the
    same window (the service sent it ``serve.canary_share`` of the traffic). Worse: the canary is
@@ -23,10 +23,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tasks.config import LiveRollbackParams
-from tasks.feedback.quality import LiveStats, LiveVerdict, correction_rate, live_verdict
-from tasks.feedback.store import FeedbackStore
-from tasks.registry.registry import (
+from claimvlm.feedback.params import LiveRollbackParams
+from claimvlm.feedback.quality import LiveStats, LiveVerdict, correction_rate, live_verdict
+from claimvlm.feedback.store import FeedbackStore
+from claimvlm.registry.registry import (
     CHALLENGER,
     CHAMPION,
     Promotion,

@@ -20,9 +20,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tasks.config import LiveRollbackParams
-from tasks.evaluation.fields import compare_fields
-from tasks.evaluation.metrics import field_weight
+from claimvlm.evaluation.fields import compare_fields
+from claimvlm.evaluation.metrics import field_weight
+from claimvlm.feedback.params import LiveRollbackParams
 
 
 def correction_rate(answer: Mapping[str, Any], corrected: Mapping[str, Any], weights: Mapping[str, float]) -> float:

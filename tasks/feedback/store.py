@@ -40,6 +40,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 
+from claimvlm.errors import ClaimvlmError
+
 _META = MetaData()
 PREDICTIONS = Table(
     "predictions", _META,
@@ -61,7 +63,7 @@ FEEDBACK = Table(
 )
 
 
-class UnknownRequest(KeyError):
+class UnknownRequest(ClaimvlmError, KeyError):
     """Feedback for a request id the store has no answer for."""
 
 

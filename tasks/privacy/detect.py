@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from tasks.privacy import patterns as P
+from claimvlm.privacy import patterns as P
 
 _HANGUL = re.compile("[가-힣]")
 # Identifiers that people write right after a name (김상철 / 010-1234-5678).

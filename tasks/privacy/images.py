@@ -4,7 +4,7 @@ Black boxes would teach the model to expect black boxes; so each identifier's bo
 covered with the paper's colour and the surrogate is printed there in the ink's colour, at
 the size and slant of the original. Pages that arrive without word boxes are read with
 Tesseract first: text segments are found with OpenCV (rules removed, characters merged),
-read in one call (tasks.ocr.read_boxes), and each identifier is matched to a segment.
+read in one call (claimvlm.ocr.read_boxes), and each identifier is matched to a segment.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from tasks.ocr import comparable, read_boxes
+from claimvlm.ocr import comparable, read_boxes
 
 Box = tuple[float, float, float, float]
 

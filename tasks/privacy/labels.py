@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tasks.privacy.detect import Span, redact
-from tasks.schema import FREE_TEXT_FIELDS, PII_FIELDS
+from claimvlm.privacy.detect import Span, redact
+from claimvlm.schema import FREE_TEXT_FIELDS, PII_FIELDS
 
 
 @dataclass(frozen=True)

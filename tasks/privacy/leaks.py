@@ -14,13 +14,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from claimvlm.errors import ClaimvlmError
+
 _NUMERIC_KINDS = {"rrn", "phone", "card", "account", "driver_license", "health_insurance_no", "chart_no",
                   "policy_no", "license_no", "passport"}
 _UNICODE_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _TEXT_SUFFIXES = {".json", ".jsonl", ".csv", ".md", ".html", ".txt", ".log", ".yaml", ".yml"}
 
 
-class LeakError(RuntimeError):
+class LeakError(ClaimvlmError, RuntimeError):
     """An original identifier was found in an output file."""
 
 

@@ -1,4 +1,4 @@
-"""Word lists and compiled patterns for Korean PII detection (used by tasks.privacy.detect).
+"""Word lists and compiled patterns for Korean PII detection (used by claimvlm.privacy.detect).
 
 Everything here is a constant: compiling regexes at import is cheap and has no side effects.
 """

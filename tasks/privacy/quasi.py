@@ -36,7 +36,7 @@ from types import ModuleType
 
 import numpy as np
 
-from tasks.schema import DOC_TYPES
+from claimvlm.schema import DOC_TYPES
 
 STAR = "*"
 

@@ -20,18 +20,18 @@ from typing import Any
 
 from PIL import Image
 
-from tasks import rrn as rrn_lib
-from tasks.config import AnonymizeParams, ExecutorParams
-from tasks.docstore import SUBDIRS, copy_document, json_bytes
-from tasks.parallel import process_map
-from tasks.privacy import images as image_rewrite
-from tasks.privacy import leaks
-from tasks.privacy.detect import evaluate, load_examples
-from tasks.privacy.labels import LabelResult, pseudonymise_label
-from tasks.privacy.quasi import QuasiRecord, dp_summary, k_anonymize
-from tasks.privacy.surrogates import Pseudonymizer, key_from_env
-from tasks.synthesis import fonts
-from tasks.synthesis.korean_data import REGIONS
+from claimvlm import rrn as rrn_lib
+from claimvlm.docstore import SUBDIRS, copy_document, json_bytes
+from claimvlm.parallel import ExecutorParams, process_map
+from claimvlm.privacy import images as image_rewrite
+from claimvlm.privacy import leaks
+from claimvlm.privacy.detect import evaluate, load_examples
+from claimvlm.privacy.labels import LabelResult, pseudonymise_label
+from claimvlm.privacy.params import AnonymizeParams
+from claimvlm.privacy.quasi import QuasiRecord, dp_summary, k_anonymize
+from claimvlm.privacy.surrogates import Pseudonymizer, key_from_env
+from claimvlm.synthesis import fonts
+from claimvlm.synthesis.korean_data import REGIONS
 
 log = logging.getLogger("claimvlm.anonymize")
 

@@ -16,8 +16,9 @@ import os
 import re
 from collections.abc import Iterator
 
-from tasks import rrn as rrn_lib
-from tasks.synthesis import korean_data as kd
+from claimvlm import rrn as rrn_lib
+from claimvlm.errors import ClaimvlmError
+from claimvlm.synthesis import korean_data as kd
 
 _OCR_DIGITS = str.maketrans({"l": "1", "I": "1", "|": "1", "O": "0", "o": "0"})
 _SIDO = tuple(kd.REGIONS)
@@ -25,7 +26,7 @@ _SIDO = tuple(kd.REGIONS)
 _SIDO_SHORT = {s[:2]: s for s in _SIDO} | {"충북": "충청북도", "전남": "전라남도", "경남": "경상남도", "강원": "강원특별자치도"}
 
 
-class MissingKeyError(RuntimeError):
+class MissingKeyError(ClaimvlmError, RuntimeError):
     """The pseudonymisation key is not set."""
 
 

@@ -3,7 +3,7 @@
 Used when a sample of documents is annotated twice (two annotators, or an annotator and the
 model) to measure how consistent the ground truth is: box IoU matched one-to-one with the
 Hungarian algorithm, per-field exact agreement after the same normalisation the OCR checks
-use (``tasks.ocr.comparable``), and Cohen's kappa, which discounts the agreement two
+use (``claimvlm.ocr.comparable``), and Cohen's kappa, which discounts the agreement two
 annotators would reach by chance, over the schema's categorical fields.
 
 Results hold field names, rates and counts only, never values (labels hold personal data).
@@ -85,8 +85,8 @@ def cohens_kappa(a: Sequence[Hashable], b: Sequence[Hashable]) -> float:
 # --- labels --------------------------------------------------------------------------------
 
 def _normalised(value: Any) -> Any:
-    """A value reduced as ``tasks.ocr.comparable`` reduces it, recursively through lists and dicts."""
-    from tasks.ocr import comparable
+    """A value reduced as ``claimvlm.ocr.comparable`` reduces it, recursively through lists and dicts."""
+    from claimvlm.ocr import comparable
 
     if isinstance(value, Mapping):
         return {k: _normalised(v) for k, v in value.items()}

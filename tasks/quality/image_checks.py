@@ -22,7 +22,7 @@ import numpy as np
 if TYPE_CHECKING:
     from PIL import Image
 
-    from tasks.config import ImageCheckParams
+    from claimvlm.quality.params import ImageCheckParams
 
 REFERENCE_WIDTH = 1240  # A4 at 150 dpi, the generator's default page
 # The short side of the largest claim form (A3) is 11.7 in. A declared resolution that would

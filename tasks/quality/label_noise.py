@@ -22,7 +22,7 @@ import numpy as np
 if TYPE_CHECKING:
     from PIL import Image
 
-    from tasks.config import LabelNoiseParams
+    from claimvlm.quality.params import LabelNoiseParams
 
 _PATH_PART = re.compile(r"[^.\[\]]+")
 
@@ -48,10 +48,10 @@ def label_value(label: Mapping[str, Any], path: str, default: object = None) -> 
 
 
 def similarity(label_value_: object, text: str) -> float:
-    """Normalised similarity of a label value and a reading, after ``tasks.ocr.comparable``."""
+    """Normalised similarity of a label value and a reading, after ``claimvlm.ocr.comparable``."""
     from rapidfuzz import fuzz
 
-    from tasks.ocr import comparable
+    from claimvlm.ocr import comparable
 
     want, got = comparable(label_value_, text)
     return fuzz.ratio(want, got) / 100.0
@@ -64,7 +64,7 @@ def _checkable(fields: Sequence[Mapping[str, Any]], label: Mapping[str, Any],
     The first box of a path wins (a value printed twice is read once). A null or empty value
     has nothing to compare: the schema stage judges missing values, not this one.
     """
-    from tasks.ocr import comparable
+    from claimvlm.ocr import comparable
 
     out: list[tuple[str, object, Sequence[float]]] = []
     seen: set[str] = set()
@@ -109,7 +109,7 @@ def disagreements(image: np.ndarray | Image.Image, boxes: Mapping[str, Any], lab
     Returns one reading per field that has both a box and a label value, in the order of the
     boxes; empty when the check is disabled or no field applies.
     """
-    from tasks.ocr import read_boxes
+    from claimvlm.ocr import read_boxes
 
     if not params.enabled:
         return []

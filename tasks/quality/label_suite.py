@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tasks.quality.label_tables import CHILD_SPECS, DOCUMENT_SPECS, TYPE_FIELDS, FieldSpec, label_tables
-from tasks.schema import DOC_TYPES
+from claimvlm.quality.label_tables import CHILD_SPECS, DOCUMENT_SPECS, TYPE_FIELDS, FieldSpec, label_tables
+from claimvlm.schema import DOC_TYPES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -185,7 +185,10 @@ def _context(docs_dir: Path) -> Any:
     """An in-memory context whose only output is a filesystem Data Docs site in docs_dir."""
     gx = _gx()
     from great_expectations.data_context.types.base import (
-        DataContextConfig, InMemoryStoreBackendDefaults, ProgressBarsConfig)
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
 
     config = DataContextConfig(
         store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),

@@ -25,7 +25,7 @@ from typing import Any, Literal, get_args, get_origin
 import pandas as pd
 from pydantic import BaseModel
 
-from tasks.schema import SCHEMAS, Diagnosis, LineItem, ReceiptRow
+from claimvlm.schema import SCHEMAS, Diagnosis, LineItem, ReceiptRow
 
 Kind = Literal["int", "date", "str", "choice", "list"]
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")

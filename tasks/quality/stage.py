@@ -16,15 +16,16 @@ from pathlib import Path
 
 from PIL import Image
 
-from tasks.config import ExecutorParams, QcParams
-from tasks.docstore import copy_document, json_bytes
-from tasks.parallel import process_map
-from tasks.quality.image_checks import build_image_checks, check_page
-from tasks.quality.label_noise import disagreements, is_noisy
-from tasks.quality.label_suite import run_label_suite
+from claimvlm.docstore import copy_document, json_bytes
+from claimvlm.errors import ClaimvlmError
+from claimvlm.parallel import ExecutorParams, process_map
+from claimvlm.quality.image_checks import build_image_checks, check_page
+from claimvlm.quality.label_noise import disagreements, is_noisy
+from claimvlm.quality.label_suite import run_label_suite
+from claimvlm.quality.params import QcParams
 
 
-class QcError(RuntimeError):
+class QcError(ClaimvlmError, RuntimeError):
     """The batch failed more checks than qc.max_fail_rate allows."""
 
 

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tasks.config import GateParams
+    from claimvlm.registry.params import GateParams
 
 Interval = tuple[float, float, float]
 Metrics = Mapping[str, Interval]

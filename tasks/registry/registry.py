@@ -37,7 +37,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from tasks.registry.gate import Decision
+from claimvlm.errors import ClaimvlmError
+from claimvlm.registry.gate import Decision
 
 if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient
@@ -49,7 +50,7 @@ LOCK_TIMEOUT_S = 120.0
 _MAX_TAG = 5000
 
 
-class RegistryError(RuntimeError):
+class RegistryError(ClaimvlmError, RuntimeError):
     """A registry operation was refused; nothing was changed."""
 
 

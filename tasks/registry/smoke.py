@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tasks.registry.registry import CHAMPION, Promotion, champion_version, promote, rollback
+from claimvlm.registry.registry import CHAMPION, Promotion, champion_version, promote, rollback
 
 if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient

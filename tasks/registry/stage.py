@@ -3,7 +3,7 @@ a promotion checked by a smoke test out.
 
 The gate compares what the evaluation stage measured on one test split for every contender, so
 candidate, champion and base were read under identical conditions. Metric keys follow
-``tasks.registry.gate``: headline metrics by name, ``document_type=T/weighted_score`` per
+``claimvlm.registry.gate``: headline metrics by name, ``document_type=T/weighted_score`` per
 document type, ``field=PATH/exact`` per critical field.
 """
 
@@ -18,8 +18,10 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from tasks.config import EvaluateParams, GateParams, TrackingParams
-from tasks.registry.gate import Decision, Interval, decide
+from claimvlm.evaluation.params import EvaluateParams
+from claimvlm.model.params import TrackingParams
+from claimvlm.registry.gate import Decision, Interval, decide
+from claimvlm.registry.params import GateParams
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ def log_evaluation(client: Any, run_id: str, evaluation: Path, reports: Mapping[
 
 
 def export_parity(export_metrics: Path) -> tuple[bool, str]:
-    """The export stage's parity verdict (tasks.export) as the gate's (passed, detail)."""
+    """The export stage's parity verdict (claimvlm.export) as the gate's (passed, detail)."""
     found = json.loads(Path(export_metrics).read_text(encoding="utf-8"))
     parity = found.get("parity") or {}
     failed = [v.get("reason", "") for v in (parity.get("verdicts") or {}).values()
@@ -118,9 +120,9 @@ def run_gate(evaluation: Path, train_run: Path, out: Path, policy: GateParams, e
     whose parity verdict becomes one of the gate's checks."""
     from mlflow.tracking import MlflowClient
 
-    from tasks.registry.registry import champion_version, register_candidate, start_canary
-    from tasks.registry.smoke import CANARY_IDS_TAG, CANARY_METRICS_TAG, promote_with_smoke
-    from tasks.training.tracking import configure
+    from claimvlm.model.tracking import configure
+    from claimvlm.registry.registry import champion_version, register_candidate, start_canary
+    from claimvlm.registry.smoke import CANARY_IDS_TAG, CANARY_METRICS_TAG, promote_with_smoke
 
     evaluation, out = Path(evaluation), Path(out)
     seen = json.loads((evaluation / "contenders.json").read_text(encoding="utf-8"))

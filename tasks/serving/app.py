@@ -1,7 +1,7 @@
 """The extraction service: one page image in, the document's fields as JSON out.
 
 ``create_app(settings, tracking, limits, instruction)`` builds the FastAPI app. The model loads
-in a background thread (:class:`tasks.serving.models.ModelHolder`), so the process answers at
+in a background thread (:class:`claimvlm.serving.models.ModelHolder`), so the process answers at
 once: ``/health/live`` is always 200; ``/health/ready`` is 503 with the reason until a version is
 loaded and has answered a warm-up page (and stays 503, with the failure, when loading fails; the
 process stays up). A moved alias is swapped in without downtime.
@@ -9,7 +9,7 @@ process stays up). A moved alias is swapped in without downtime.
 ``POST /v1/extract`` takes one multipart field ``file``. The body is read with a byte limit
 (``Content-Length`` is checked first when present) and a time limit (an upload slower than
 ``read_timeout_s`` is a 408 ``slow_upload``); the file goes through the upload gate
-(:func:`tasks.serving.inputs.load_page`; its ``BadInput`` is answered with its status and
+(:func:`claimvlm.serving.inputs.load_page`; its ``BadInput`` is answered with its status and
 ``describe(err)``); the page waits in the dynamic batcher's bounded queue (full: 503
 ``queue_full`` with Retry-After). The answer carries the fields, each field's confidence, the
 model version that read it and the request id. With ``serve.canary_share`` > 0, that share of
@@ -37,14 +37,18 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from tasks.config import BuildParams, EvaluateParams, FeedbackParams, ServeParams, TrackingParams
-from tasks.feedback.store import FeedbackStore
-from tasks.serving.batching import Batcher, BatchObserver, QueueFull
-from tasks.serving.confidence import parse_answer
-from tasks.serving.feedback import Recorder, add_feedback_route
-from tasks.serving.inputs import BadInput, InputLimits, describe, load_page
-from tasks.serving.metrics import Metrics, Observe
-from tasks.serving.models import ModelHolder
+from claimvlm.dataset.params import BuildParams
+from claimvlm.evaluation.params import EvaluateParams
+from claimvlm.feedback.params import FeedbackParams
+from claimvlm.feedback.store import FeedbackStore
+from claimvlm.model.params import TrackingParams
+from claimvlm.serving.batching import Batcher, BatchObserver, QueueFull
+from claimvlm.serving.confidence import parse_answer
+from claimvlm.serving.feedback import Recorder, add_feedback_route
+from claimvlm.serving.inputs import BadInput, InputLimits, describe, load_page
+from claimvlm.serving.metrics import Metrics, Observe
+from claimvlm.serving.models import ModelHolder
+from claimvlm.serving.params import ServeParams
 
 log = logging.getLogger("claimvlm.serve")
 

@@ -1,7 +1,7 @@
 """What the service reads pages with: a backend turns a batch of page images into readings.
 
 A :class:`Reading` is the generated text and, per generated token, where it ends in the text and
-its log-probability: enough for :mod:`tasks.serving.confidence` to give each field a confidence.
+its log-probability: enough for :mod:`claimvlm.serving.confidence` to give each field a confidence.
 Backends are chosen by ``serve.backend`` through :data:`BACKENDS` (name → ``module:Class``,
 imported only when chosen: the vLLM client needs no torch, the transformers one no HTTP server).
 
@@ -19,10 +19,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from claimvlm.errors import ClaimvlmError
+
 if TYPE_CHECKING:
     from PIL import Image
 
-    from tasks.config import ServeParams, TrackingParams
+    from claimvlm.model.params import TrackingParams
+    from claimvlm.serving.params import ServeParams
 
 
 @dataclass(frozen=True)
@@ -50,13 +53,13 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
-class BackendError(RuntimeError):
+class BackendError(ClaimvlmError, RuntimeError):
     """A backend cannot be opened or cannot read (the message says why; it never holds page content)."""
 
 
 BACKENDS: dict[str, str] = {
-    "transformers": "tasks.serving.hf:TransformersBackend",
-    "vllm": "tasks.serving.vllm:VllmBackend",
+    "transformers": "claimvlm.serving.hf:TransformersBackend",
+    "vllm": "claimvlm.serving.vllm:VllmBackend",
 }
 
 

@@ -22,11 +22,12 @@ from typing import Any
 
 import anyio
 
-from tasks.config import BatchingParams
-from tasks.serving.backends import Backend, Reading
+from claimvlm.errors import ClaimvlmError
+from claimvlm.serving.backends import Backend, Reading
+from claimvlm.serving.params import BatchingParams
 
 
-class QueueFull(Exception):
+class QueueFull(ClaimvlmError):
     """More pages wait than the queue holds."""
 
 

@@ -1,8 +1,8 @@
-"""``claimvlm serve-api``: the extraction service (tasks.serving.app) under uvicorn.
+"""``claimvlm serve-api``: the extraction service (claimvlm.serving.app) under uvicorn.
 
 Settings come from params.yaml's ``serve`` section (upload limits from ``collect``, the prompt
-from ``build.instruction``, the answer store from ``feedback``, field weights from ``evaluate``); ``--host``/``--port``/``--model-uri`` override the most common ones.
-``register(app)`` adds the command to a Typer app (tasks/cli.py wires it in)."""
+from ``build.instruction``, the answer store from ``feedback``, field weights from ``evaluate``);
+``--host``/``--port``/``--model-uri`` override the most common ones."""
 
 from __future__ import annotations
 
@@ -11,35 +11,49 @@ from typing import Annotated, Optional
 
 import typer
 
-from tasks.cli_common import ParamsOpt, SetOpt, _params
+from claimvlm.cli_common import ParamsOpt, SetOpt, sections
+from claimvlm.collection.params import CollectParams
+from claimvlm.dataset.params import BuildParams
+from claimvlm.evaluation.params import EvaluateParams
+from claimvlm.feedback.params import FeedbackParams
+from claimvlm.model.params import TrackingParams
+from claimvlm.serving.params import ServeParams
+from claimvlm.settings import Section
+
+PANEL = "serve · tasks/serving"
 
 
-def register(app: typer.Typer) -> None:
-    """Add ``serve-api`` to ``app``."""
+class ServeSections(Section):
+    serve: ServeParams = ServeParams()
+    tracking: TrackingParams = TrackingParams()
+    collect: CollectParams = CollectParams()  # upload limits: what collection would accept
+    build: BuildParams = BuildParams()  # the instruction
+    feedback: FeedbackParams = FeedbackParams()
+    evaluate: EvaluateParams = EvaluateParams()  # field weights of a correction's score
 
-    @app.command("serve-api")
-    def serve_api(
-        model_uri: Annotated[Optional[str], typer.Option(  # noqa: UP045 - typer needs Optional here
-            "--model-uri", help="the model to serve; default serve.model_uri, else "
-            "models:/<tracking.registered_model>@<serve.alias>")] = None,
-        host: Annotated[Optional[str], typer.Option(help="address to listen on; default serve.host")] = None,  # noqa: UP045
-        port: Annotated[Optional[int], typer.Option(help="port to listen on; default serve.port")] = None,  # noqa: UP045
-        params: ParamsOpt = Path("params.yaml"),
-        set_: SetOpt = None,
-    ) -> None:
-        """Serve POST /v1/extract (one page image in, JSON out), health checks and /metrics."""
-        import uvicorn
 
-        from tasks.serving.app import create_app
-        from tasks.serving.inputs import InputLimits
+def serve_api(
+    model_uri: Annotated[Optional[str], typer.Option(  # noqa: UP045 - typer needs Optional here
+        "--model-uri", help="the model to serve; default serve.model_uri, else "
+        "models:/<tracking.registered_model>@<serve.alias>")] = None,
+    host: Annotated[Optional[str], typer.Option(help="address to listen on; default serve.host")] = None,  # noqa: UP045
+    port: Annotated[Optional[int], typer.Option(help="port to listen on; default serve.port")] = None,  # noqa: UP045
+    params: ParamsOpt = Path("params.yaml"),
+    set_: SetOpt = None,
+) -> None:
+    """Serve POST /v1/extract (one page image in, JSON out), health checks and /metrics."""
+    import uvicorn
 
-        _log_to_stderr()
-        loaded = _params(params, set_)
-        given = {"model_uri": model_uri, "host": host, "port": port}
-        settings = loaded.serve.model_copy(update={k: v for k, v in given.items() if v is not None})
-        app_ = create_app(settings, loaded.tracking, InputLimits.from_collect(loaded.collect), loaded.build.instruction,
-                          loaded.feedback, loaded.evaluate)
-        uvicorn.run(app_, host=settings.host, port=settings.port, log_level="info")
+    from claimvlm.serving.app import create_app
+    from claimvlm.serving.inputs import InputLimits
+
+    _log_to_stderr()
+    loaded = sections(ServeSections, params, set_)
+    given = {"model_uri": model_uri, "host": host, "port": port}
+    settings = loaded.serve.model_copy(update={k: v for k, v in given.items() if v is not None})
+    app_ = create_app(settings, loaded.tracking, InputLimits.from_collect(loaded.collect), loaded.build.instruction,
+                      loaded.feedback, loaded.evaluate)
+    uvicorn.run(app_, host=settings.host, port=settings.port, log_level="info")
 
 
 def _log_to_stderr() -> None:
@@ -56,3 +70,7 @@ def _log_to_stderr() -> None:
         logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve-api", rich_help_panel=PANEL)(serve_api)

@@ -22,8 +22,8 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from tasks.feedback.quality import correction_rate
-from tasks.feedback.store import FeedbackStore, Reviewed, UnknownRequest
+from claimvlm.feedback.quality import correction_rate
+from claimvlm.feedback.store import FeedbackStore, Reviewed, UnknownRequest
 
 log = logging.getLogger("claimvlm.serve")
 MAX_FEEDBACK_BYTES = 1_000_000

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tasks.serving.backends import BackendError, Reading
-from tasks.training.packaging import MANIFEST, load_trained
+from claimvlm.model.package import MANIFEST, load_trained
+from claimvlm.serving.backends import BackendError, Reading
 
 if TYPE_CHECKING:
     from PIL import Image
 
-    from tasks.config import ServeParams, TrackingParams
+    from claimvlm.model.params import TrackingParams
+    from claimvlm.serving.params import ServeParams
 
 
 def _device(wanted: str) -> str:

@@ -56,8 +56,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from claimvlm.errors import ClaimvlmError
+
 if TYPE_CHECKING:
-    from tasks.config import CollectParams
+    from claimvlm.collection.params import CollectParams
 
 # kind -> HTTP status. The kinds are part of the API: clients may switch on them.
 STATUS: dict[str, int] = {
@@ -89,7 +91,7 @@ _WIDE_MODES = frozenset({"I;16", "I;16L", "I;16B", "I;16N", "I", "F"})
 
 @dataclass(frozen=True)
 class InputLimits:
-    """What an upload may be. The defaults match ``tasks.config.CollectParams``."""
+    """What an upload may be. The defaults match ``claimvlm.config.CollectParams``."""
 
     max_bytes: int = 25_000_000
     max_pixels: int = 60_000_000  # decompression-bomb guard, checked from the header
@@ -116,7 +118,7 @@ class InputLimits:
             raise ValueError(f"InputLimits.formats: Pillow cannot open {unknown}")
 
 
-class BadInput(ValueError):
+class BadInput(ClaimvlmError, ValueError):
     """An upload that is not a usable page. ``str(err)`` is the message for the client."""
 
     status: int

@@ -22,9 +22,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tasks.config import ServeParams, TrackingParams
-from tasks.serving.backends import Backend, open_backend
-from tasks.serving.metrics import Metrics
+from claimvlm.model.params import TrackingParams
+from claimvlm.serving.backends import Backend, open_backend
+from claimvlm.serving.metrics import Metrics
+from claimvlm.serving.params import ServeParams
 
 log = logging.getLogger("claimvlm.serve")
 _REASON_CHARS = 300

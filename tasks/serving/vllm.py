@@ -32,16 +32,17 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from tasks.serving.backends import BackendError, Reading
+from claimvlm.serving.backends import BackendError, Reading
 
 if TYPE_CHECKING:
     from PIL import Image
 
-    from tasks.config import ServeParams, TrackingParams
+    from claimvlm.model.params import TrackingParams
+    from claimvlm.serving.params import ServeParams
 
 log = logging.getLogger("claimvlm.serve")
 
-MANIFEST = "claimvlm_model.json"  # tasks.training.packaging.MANIFEST (that module imports torch)
+MANIFEST = "claimvlm_model.json"  # claimvlm.model.package.MANIFEST (that module imports torch)
 _MESSAGE_CHARS = 200
 # A server may echo the request in its error: inline image data never goes into a message.
 _INLINE_DATA = re.compile(r"data:[^\s\"',]*|[A-Za-z0-9+/=]{48,}")

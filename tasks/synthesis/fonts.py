@@ -14,6 +14,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from claimvlm.errors import ClaimvlmError
+
 SYSTEM_FONT_DIRS = (
     Path("/usr/share/fonts"),
     Path("/usr/local/share/fonts"),
@@ -30,7 +32,7 @@ _PROBE = "가나다한글진단서"
 _MISSING = "\U000f0000\U000f0001"  # supplementary private use: no real font maps these
 
 
-class FontError(RuntimeError):
+class FontError(ClaimvlmError, RuntimeError):
     """A configured font is missing or cannot draw Hangul."""
 
 

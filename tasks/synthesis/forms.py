@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tasks.schema import DOC_TITLES, DocType
+from claimvlm.schema import DOC_TITLES, DocType
 
 
 @dataclass(frozen=True)

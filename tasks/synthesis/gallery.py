@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw
 
-from tasks.schema import DOC_TYPES
-from tasks.synthesis import fonts
-from tasks.synthesis.generate import CLEAN, make_document
-from tasks.synthesis.render import LAYOUTS
+from claimvlm.schema import DOC_TYPES
+from claimvlm.synthesis import fonts
+from claimvlm.synthesis.generate import CLEAN, make_document
+from claimvlm.synthesis.render import LAYOUTS
 
 if TYPE_CHECKING:
-    from tasks.config import SynthParams
+    from claimvlm.synthesis.params import SynthParams
 
 THUMB_W = 420
 

@@ -20,16 +20,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PIL import Image
 
-from tasks.docstore import SUBDIRS, json_bytes
-from tasks.parallel import process_map
-from tasks.synthesis import fonts
-from tasks.synthesis.degrade import Page, build_step
-from tasks.synthesis.forms import FORMS
-from tasks.synthesis.render import LAYOUTS, FontSet, render, text_style
-from tasks.synthesis.values import GENERATORS
+from claimvlm.docstore import SUBDIRS, json_bytes
+from claimvlm.parallel import process_map
+from claimvlm.synthesis import fonts
+from claimvlm.synthesis.degrade import Page, build_step
+from claimvlm.synthesis.forms import FORMS
+from claimvlm.synthesis.render import LAYOUTS, FontSet, render, text_style
+from claimvlm.synthesis.values import GENERATORS
 
 if TYPE_CHECKING:
-    from tasks.config import ExecutorParams, SynthParams
+    from claimvlm.parallel import ExecutorParams
+    from claimvlm.synthesis.params import SynthParams
 
 CLEAN = "clean"
 

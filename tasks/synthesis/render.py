@@ -13,8 +13,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from tasks.synthesis import fonts
-from tasks.synthesis.forms import Field, FieldGrid, Form, Signature, Statement, Table, TextStyle
+from claimvlm.synthesis import fonts
+from claimvlm.synthesis.forms import Field, FieldGrid, Form, Signature, Statement, Table, TextStyle
 
 A4_MM = (210, 297)
 Color = tuple[int, int, int]

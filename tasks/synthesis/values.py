@@ -10,12 +10,19 @@ import datetime as dt
 import random
 from collections.abc import Callable
 
-from tasks import rrn
-from tasks.schema import (
-    AdmissionDischarge, Diagnosis, DiagnosisCertificate, DocType, ItemizedBill, LineItem, Receipt,
-    ReceiptRow, SurgeryRecord,
+from claimvlm import rrn
+from claimvlm.schema import (
+    AdmissionDischarge,
+    Diagnosis,
+    DiagnosisCertificate,
+    DocType,
+    ItemizedBill,
+    LineItem,
+    Receipt,
+    ReceiptRow,
+    SurgeryRecord,
 )
-from tasks.synthesis import korean_data as kd
+from claimvlm.synthesis import korean_data as kd
 
 _FIRST_ISSUE = dt.date(2022, 1, 1)
 _LAST_ISSUE = dt.date(2026, 10, 31)

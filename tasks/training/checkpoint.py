@@ -3,7 +3,7 @@
 A checkpoint folder ``step-NNNNNNNN`` holds the trained weights (only the parameters the
 optimizer owns: the adapter for LoRA, everything for full fine-tuning), the optimizer and
 scheduler state, every rank's RNG state, and ``state.json`` (step, step logs, early-stopping
-state; the data position is the step, see ``tasks.training.data``). It is written under a
+state; the data position is the step, see ``claimvlm.training.data``). It is written under a
 temporary name and renamed into place, so a kill during a save leaves either the previous
 checkpoint or the new one, never half of one; ``latest`` ignores anything else.
 """
@@ -22,12 +22,14 @@ import numpy as np
 import torch
 from torch import nn
 
+from claimvlm.errors import ClaimvlmError
+
 STATE = "state.json"
 BEST = "best"
 _NAME = re.compile(r"^step-(\d{8})$")
 
 
-class CheckpointError(RuntimeError):
+class CheckpointError(ClaimvlmError, RuntimeError):
     """A checkpoint does not fit the model or configuration it is being resumed into."""
 
 

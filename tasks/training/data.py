@@ -9,93 +9,21 @@ run would, in the same order, with the same augmentations (drawn per sample from
 
 from __future__ import annotations
 
-import io
-import json
 import random
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from PIL import Image
 
-from tasks.config import StepParams
-from tasks.dataset.shards import sha256_file
-from tasks.synthesis.degrade import Page, build_step
-from tasks.training.model_source import collate, encode_example
-
-SPLITS = ("train", "val", "test")
-_IMAGE_EXTS = ("png", "jpg", "jpeg")
-
-
-class DataError(ValueError):
-    """The dataset folder is not what the build stage writes (or was changed since)."""
-
-
-@dataclass(frozen=True)
-class Example:
-    """One document: its build record, its page (encoded bytes, or an image already decoded), its bucket."""
-
-    key: str
-    record: dict[str, Any]
-    image: bytes | Image.Image
-    bucket: str = "all"
-
-    def page(self) -> Image.Image:
-        if isinstance(self.image, Image.Image):
-            return self.image.convert("RGB")
-        with Image.open(io.BytesIO(self.image)) as img:
-            return img.convert("RGB")
-
-
-def _verified_shards(dataset: Path, split: str) -> list[Path]:
-    """The split's shards, each checked against the sha256 the dataset card recorded."""
-    card_path = dataset / "card.json"
-    if not card_path.is_file():
-        raise DataError(f"{dataset} has no card.json: point at the build stage's output folder")
-    recorded: dict[str, Any] = json.loads(card_path.read_text(encoding="utf-8"))["shards"]
-    shards = sorted(p for p in (dataset / "shards").glob(f"{split}-*.tar"))
-    names = {p.relative_to(dataset).as_posix() for p in shards}
-    expected = {n for n in recorded if Path(n).name.startswith(f"{split}-")}
-    if names != expected:
-        raise DataError(f"{dataset}: {split} shards on disk {sorted(names)} differ from card.json {sorted(expected)}")
-    for path in shards:
-        if sha256_file(path) != recorded[path.relative_to(dataset).as_posix()]["sha256"]:
-            raise DataError(f"{path} does not match the sha256 in card.json: the shard changed after the build "
-                            "(re-run `dvc repro build` or `dvc checkout`)")
-    return shards
-
-
-def _every_shard(urls: Any) -> Any:
-    return urls
-
-
-def read_split(dataset: Path, split: str) -> list[Example]:
-    """All examples of one split, read from its verified shards, in shard order."""
-    import webdataset as wds
-
-    if split not in SPLITS:
-        raise DataError(f"unknown split {split!r}; allowed: {list(SPLITS)}")
-    dataset = Path(dataset)
-    shards = _verified_shards(dataset, split)
-    if not shards:
-        return []
-    out = []
-    # Every process reads every shard: the split between processes happens per batch (Batches),
-    # which is what keeps a resumed or re-launched run's order independent of shard boundaries.
-    pipeline = wds.WebDataset([str(p) for p in shards], shardshuffle=False, empty_check=False,
-                              nodesplitter=_every_shard)
-    for sample in pipeline:
-        ext = next((e for e in _IMAGE_EXTS if e in sample), None)
-        if ext is None or "json" not in sample:
-            raise DataError(f"sample {sample['__key__']!r} in {sample.get('__url__')} lacks its image or json")
-        record = json.loads(sample["json"])
-        out.append(Example(key=record["id"], record=record, image=sample[ext], bucket=f"{record['bucket']:g}"))
-    return out
+from claimvlm.dataset.reader import DataError, Example
+from claimvlm.model.source import collate, encode_example
+from claimvlm.synthesis.degrade import Page, build_step
+from claimvlm.synthesis.params import StepParams
 
 
 def epoch_plan(examples: Sequence[Example], batch_size: int, seed: int, epoch: int) -> list[tuple[int, ...]]:
@@ -209,10 +137,3 @@ class Batches:
                 enc = [encode_example(self.processor, ex.record, self._page(ex)) for ex in exs]
                 self._fixed.append(([ex.key for ex in exs], collate(enc, self.processor.pad_id)))
         return self._fixed
-
-
-def examples_from(records: Sequence[dict[str, Any]], images: Sequence[Any]) -> list[Example]:
-    """In-memory records and page images (tests, notebooks) as examples of one bucket."""
-    if len(records) != len(images):
-        raise DataError(f"{len(records)} records but {len(images)} images")
-    return [Example(key=str(r.get("id", i)), record=r, image=img) for i, (r, img) in enumerate(zip(records, images))]

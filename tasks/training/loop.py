@@ -22,22 +22,24 @@ from typing import Any
 import torch
 from torch import nn
 
-from tasks.config import TrainParams
-from tasks.training import checkpoint
-from tasks.training.data import Batches, examples_from
-from tasks.training.methods import thaw_schedule
-from tasks.training.model_source import IGNORE_INDEX
+from claimvlm.dataset.reader import DataError, examples_from
+from claimvlm.errors import ClaimvlmError
+from claimvlm.model.source import IGNORE_INDEX
+from claimvlm.training import checkpoint
+from claimvlm.training.data import Batches
+from claimvlm.training.methods import MethodError, thaw_schedule
+from claimvlm.training.params import TrainParams
 
 
-class TrainingDiverged(RuntimeError):
+class TrainingDiverged(ClaimvlmError, RuntimeError):
     """The loss became non-finite or the gradients exploded."""
 
 
-class OutOfMemory(RuntimeError):
+class OutOfMemory(ClaimvlmError, RuntimeError):
     """The device ran out of memory; the message lists what reduces memory."""
 
 
-class Preempted(RuntimeError):
+class Preempted(ClaimvlmError, RuntimeError):
     """SIGTERM arrived; a checkpoint of the last finished step was written."""
 
 
@@ -99,7 +101,7 @@ def _accelerator(params: TrainParams) -> Any:
 
     cuda = torch.cuda.is_available()
     if params.precision == "fp16" and not cuda:
-        raise ValueError("train.precision fp16 needs CUDA; use fp32 or bf16 on a CPU")
+        raise MethodError("train.precision fp16 needs CUDA; use fp32 or bf16 on a CPU")
     # AcceleratorState is a process-wide singleton that refuses a second mixed_precision: forget the
     # previous run's (the distributed PartialState stays), so runs in one process can differ.
     AcceleratorState._reset_state()
@@ -265,7 +267,7 @@ def _step(model: nn.Module, batches: Batches, params: TrainParams, accelerator: 
             keys, batch = batches.get(micro, accelerator.process_index, accelerator.num_processes)
             batch = {name: v.to(accelerator.device) for name, v in batch.items()}
             if not bool((batch["labels"] != IGNORE_INDEX).any()):
-                raise ValueError("a batch has no supervised (answer) tokens: check the records' assistant turns")
+                raise DataError("a batch has no supervised (answer) tokens: check the records' assistant turns")
             with accelerator.accumulate(model), accelerator.autocast():
                 loss = model(**batch).loss
                 value = float(loss.detach())

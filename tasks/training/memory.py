@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     import torch
 
-    from tasks.config import TrainParams
+    from claimvlm.training.params import TrainParams
 
 Method = Literal["lora", "qlora", "full", "freeze"]
 Precision = Literal["bf16", "fp16", "fp32"]

@@ -22,35 +22,15 @@ from typing import Any
 import torch
 from torch import nn
 
-from tasks.config import TrainParams
+from claimvlm.errors import ClaimvlmError
+from claimvlm.model.source import base_model, parts
+from claimvlm.training.params import TrainParams
 
 PARTS = ("vision", "merger", "language")
 
 
-class MethodError(RuntimeError):
+class MethodError(ClaimvlmError, RuntimeError):
     """The configured fine-tuning method cannot run here or on this model; the message says why."""
-
-
-def _base(model: nn.Module) -> nn.Module:
-    """The transformers model under a peft wrapper (or the model itself)."""
-    get = getattr(model, "get_base_model", None)
-    return get() if callable(get) else model
-
-
-def parts(model: nn.Module) -> dict[str, nn.Module]:
-    """The three freezable parts: ``vision`` (patch embedding + blocks, without the merger),
-    ``merger`` (the patch merger projecting into the language model) and ``language`` (the
-    decoder with its embeddings and ``lm_head``; tied weights are one parameter)."""
-    base = _base(model)
-    inner = getattr(base, "model", None)
-    visual = getattr(inner, "visual", None)
-    language = getattr(inner, "language_model", None)
-    if visual is None or language is None or not hasattr(visual, "merger"):
-        raise MethodError(f"{type(base).__name__} is not a Qwen2.5-VL model: expected model.visual "
-                          "(with .merger) and model.language_model")
-    vision = nn.ModuleList([m for name, m in visual.named_children() if name != "merger"])
-    lang = nn.ModuleList([language] + ([base.lm_head] if hasattr(base, "lm_head") else []))
-    return {"vision": vision, "merger": visual.merger, "language": lang}
 
 
 def _unique(params: Any) -> list[nn.Parameter]:
@@ -81,7 +61,7 @@ def _module_name(root: nn.Module, target: nn.Module) -> str:
 def lora_target_regex(model: nn.Module, target_modules: tuple[str, ...]) -> str:
     """A peft ``target_modules`` regex (full match) naming the targeted linears under the
     language model only, e.g. ``model\\.language_model\\..*\\.(q_proj|v_proj)``."""
-    base = _base(model)
+    base = base_model(model)
     prefix = _module_name(base, base.model.language_model)
     names = "|".join(re.escape(t) for t in target_modules)
     return rf"{re.escape(prefix)}\..*\.({names})"

@@ -8,18 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 from statistics import median
 
-from tasks.config import TrainParams
-from tasks.training.checkpoint import CheckpointError
-from tasks.training.data import Batches, DataError
-from tasks.training.loop import OutOfMemory, TrainingDiverged, run_training
-from tasks.training.lr_range import LrRange, lr_range_test, plot_lr_range
-from tasks.training.methods import MethodError
-from tasks.training.model_source import ModelSourceError, encode_example
-from tasks.training.stage import prepare
+from claimvlm.model.source import encode_example
+from claimvlm.training.data import Batches
+from claimvlm.training.loop import run_training
+from claimvlm.training.lr_range import LrRange, lr_range_test, plot_lr_range
+from claimvlm.training.methods import MethodError
+from claimvlm.training.params import TrainParams
+from claimvlm.training.stage import prepare
 
 OVERFIT_LOSS = 0.1  # "near zero" per answer token: a memorised batch sits far below it
-TRAINING_ERRORS = (DataError, CheckpointError, ModelSourceError, MethodError, TrainingDiverged, OutOfMemory,
-                   ValueError)
 
 
 def overfit_batch(dataset: Path, out: Path, params: TrainParams) -> tuple[float, float]:
@@ -37,7 +34,10 @@ def lr_range(dataset: Path, out: Path, reports: Path, params: TrainParams) -> Lr
     """The LR range test on the training stream; writes ``reports/lr_range.png``."""
     model, _processor, batches, _val, _base = prepare(dataset, out, params)
     counter = iter(range(10**9))
-    result = lr_range_test(model, lambda: batches.get(next(counter))[1])
+    try:
+        result = lr_range_test(model, lambda: batches.get(next(counter))[1])
+    except ValueError as err:  # nothing to train, or a first loss that is not finite: the user's to fix
+        raise MethodError(f"lr range test: {err}") from err
     reports.mkdir(parents=True, exist_ok=True)
     plot_lr_range(result, reports / "lr_range.png")
     return result
@@ -47,7 +47,7 @@ def estimate_memory(dataset: Path, out: Path, params: TrainParams) -> str:
     """The memory plan for this configuration, sized by the dataset's pages and answers."""
     from transformers import AutoConfig
 
-    from tasks.training.memory import architecture_from_config, estimate, format_report, plan_from_params
+    from claimvlm.training.memory import architecture_from_config, estimate, format_report, plan_from_params
 
     model, processor, batches, _val, base = prepare(dataset, out, params)  # refuses an empty train split
     del model

@@ -21,12 +21,14 @@ from typing import Any, Literal
 
 import torch
 
-from tasks.config import TrackingParams, TrainParams
-from tasks.training import checkpoint
-from tasks.training.data import Batches, read_split
-from tasks.training.loop import Outcome, StepLog, run_training
-from tasks.training.methods import apply_method, quantization_config, require_qlora
-from tasks.training.model_source import TinySpec, build_tiny, load, resolve_source
+from claimvlm.dataset.reader import DataError, read_split
+from claimvlm.model.params import TrackingParams
+from claimvlm.model.source import TinySpec, build_tiny, load, resolve_source
+from claimvlm.training import checkpoint
+from claimvlm.training.data import Batches
+from claimvlm.training.loop import Outcome, StepLog, run_training
+from claimvlm.training.methods import apply_method, quantization_config, require_qlora
+from claimvlm.training.params import TrainParams
 
 Resume = Literal["never", "auto", "must"]
 RUN_FILE = "run.json"
@@ -55,8 +57,8 @@ def _texts(examples: list[Any]) -> list[str]:
 def tokenizer_corpus(train_texts: list[str], extra: int, seed: int) -> list[str]:
     """The dataset's text plus ``extra`` generated labels: 200 documents hold too few distinct
     names, places and numbers for a useful vocabulary; generated ones (no real person) widen it."""
-    from tasks.dataset.records import label_text
-    from tasks.synthesis.values import GENERATORS
+    from claimvlm.dataset.records import label_text
+    from claimvlm.synthesis.values import GENERATORS
 
     rng, types = random.Random(seed), sorted(GENERATORS)
     generated = [label_text(GENERATORS[types[i % len(types)]](rng, (2, 8)).model_dump(mode="json"))  # type: ignore[attr-defined]
@@ -117,7 +119,7 @@ def prepare(dataset: Path, out: Path, params: TrainParams) -> tuple[Any, Any, Ba
         require_qlora()  # before reading anything
     train = read_split(dataset, "train")
     if not train:
-        raise ValueError(f"{dataset}: the train split is empty")
+        raise DataError(f"{dataset}: the train split is empty")
     val = read_split(dataset, "val")
     base = _base(params, _texts(train), out)
     quant = quantization_config(params) if params.method == "qlora" else None
@@ -210,8 +212,8 @@ def train(dataset: Path, out: Path, reports: Path, params: TrainParams, tracking
     """Fine-tune on ``dataset`` (the build stage's folder); package the model, log the run to MLflow.
 
     Under torchrun/accelerate launch every process calls this; only the main one logs and writes."""
-    from tasks.training.packaging import save_trained
-    from tasks.training.tracking import RunLogger, lineage_tags
+    from claimvlm.model.package import save_trained
+    from claimvlm.model.tracking import RunLogger, lineage_tags
 
     dataset, out, reports = Path(dataset), Path(out), Path(reports)
     state = process_state()

@@ -22,11 +22,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from tasks import config
-from tasks.config import ConfigError, SearchDim, SweepParams, TrackingParams, TrainParams
-from tasks.training.data import read_split
-from tasks.training.loop import TrainingDiverged, run_training
-from tasks.training.stage import _step_metrics, prepare
+from claimvlm.dataset.reader import DataError, read_split
+from claimvlm.model.params import TrackingParams
+from claimvlm.settings import ConfigError, Section, apply_overrides, load_sections
+from claimvlm.training.loop import TrainingDiverged, run_training
+from claimvlm.training.params import SearchDim, SweepParams, TrainParams
+from claimvlm.training.stage import _step_metrics, prepare
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def _suggest(trial: Any, key: str, dim: SearchDim, current: Any) -> Any:
 def trial_params(train: TrainParams, sweep: SweepParams, sampled: dict[str, Any]) -> TrainParams:
     """``train`` with the sampled values, ``sweep.max_steps`` steps and at least one validation."""
     data = train.model_dump(mode="json")
-    data = config.apply_overrides(data, [f"{k}={_text(v)}" for k, v in sampled.items()])
+    data = apply_overrides(data, [f"{k}={_text(v)}" for k, v in sampled.items()])
     data["max_steps"] = sweep.max_steps
     data["eval_every"] = min(int(data["eval_every"]), sweep.max_steps)
     return TrainParams.model_validate(data)
@@ -79,11 +80,11 @@ def sweep(dataset: Path, out: Path, train: TrainParams, sweep: SweepParams, trac
     import optuna
 
     import mlflow
-    from tasks.training.tracking import RunLogger, lineage_tags
+    from claimvlm.model.tracking import RunLogger, lineage_tags
 
     dataset, out = Path(dataset), Path(out)
     if not read_split(dataset, "val"):
-        raise ValueError(f"{dataset}: the val split is empty; a sweep scores trials by validation loss")
+        raise DataError(f"{dataset}: the val split is empty; a sweep scores trials by validation loss")
     start = train.model_dump(mode="json")
     records: list[TrialRecord] = []
     verbosity = optuna.logging.get_verbosity()
@@ -168,6 +169,13 @@ def _yaml() -> Any:
     return yaml
 
 
+class _Written(Section):
+    """What write_best changes (train) and what names its keys (sweep.space), validated after writing."""
+
+    train: TrainParams = TrainParams()
+    sweep: SweepParams = SweepParams()
+
+
 def write_best(params_file: Path, best: dict[str, Any]) -> None:
     """Write ``best`` (dotted train keys) into the ``train`` section of ``params_file``, keeping its
     comments and layout; the file is replaced only if the result validates with load_params."""
@@ -191,7 +199,7 @@ def write_best(params_file: Path, best: dict[str, Any]) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             yaml.dump(doc, fh)
-        config.load_params(Path(tmp))  # raises ConfigError naming the bad key
+        load_sections(_Written, Path(tmp))  # raises ConfigError naming the bad key
         if params_file.exists():
             shutil.copymode(params_file, tmp)
         os.replace(tmp, params_file)

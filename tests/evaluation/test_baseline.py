@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tasks.config import SynthParams
-from tasks.evaluation.baseline import (
+from claimvlm.evaluation.baseline import (
     Line,
     Word,
     parse_amount,
@@ -20,10 +19,12 @@ from tasks.evaluation.baseline import (
     parse_lines,
     read_documents,
 )
-from tasks.evaluation.fields import compare_fields, parse_prediction
-from tasks.ocr import require_tesseract
-from tasks.schema import DOC_TYPES, parse_label
-from tasks.synthesis import generate
+from claimvlm.evaluation.fields import compare_fields
+from claimvlm.model.reading import parse_prediction
+from claimvlm.ocr import require_tesseract
+from claimvlm.schema import DOC_TYPES, parse_label
+from claimvlm.synthesis import generate
+from claimvlm.synthesis.params import SynthParams
 
 
 def lines(*texts: str, char_w: float = 20, line_h: float = 40) -> list[Line]:

@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 
-from tasks.config import EvaluateParams
-from tasks.dataset.records import label_text
-from tasks.evaluation.fields import MISSING, compare_fields, compare_values, parse_prediction
-from tasks.evaluation.metrics import Item, evaluate_predictions, kappa, score_document, text_errors
-from tasks.schema import DOC_TYPES, parse_label
-from tasks.synthesis.values import GENERATORS
+from claimvlm.dataset.records import label_text
+from claimvlm.evaluation.fields import MISSING, compare_fields, compare_values
+from claimvlm.evaluation.metrics import Item, evaluate_predictions, kappa, score_document, text_errors
+from claimvlm.evaluation.params import EvaluateParams
+from claimvlm.model.reading import parse_prediction
+from claimvlm.schema import DOC_TYPES, parse_label
+from claimvlm.synthesis.values import GENERATORS
 
 PARAMS = EvaluateParams(bootstrap=200)  # default weights and critical fields; fewer resamples
 

@@ -17,15 +17,16 @@ import pytest
 import torch
 from torch import nn
 
-from tasks.config import Params, load_params
-from tasks.export.optimise import INT8_FILE, export_merged
-from tasks.export.parity import parity_check
-from tasks.export.stage import ExportResult, export, servable
-from tasks.training.packaging import PackagingError, generate_json, load_trained, save_trained
+from claimvlm.config import load_params
+from claimvlm.export.optimise import export_merged
+from claimvlm.export.parity import parity_check
+from claimvlm.export.stage import ExportResult, export, servable
+from claimvlm.model.int8 import INT8_FILE
+from claimvlm.model.package import PackagingError, load_trained, save_trained
+from claimvlm.model.reading import generate_json
+from tests.fixtures.models import SMALL, built_dataset, tracking_overrides, train_model
 
-RECIPE = ["train.method=lora", "train.batch_size=4", "train.max_steps=30", "train.checkpoint_every=1000",
-          "train.eval_every=1000", "train.warmup_steps=5", "train.tokenizer_texts=100", "train.min_pixels=3136",
-          "train.max_pixels=25088", "train.early_stopping_patience=0", "train.learning_rate=0.005",
+RECIPE = [*SMALL, "train.method=lora", "train.max_steps=30", "train.learning_rate=0.005",
           "evaluate.max_new_tokens=48", "evaluate.bootstrap=100", "evaluate.canary_size=2",
           "evaluate.report_examples=0"]
 BROKEN_LAYER = 1
@@ -33,22 +34,15 @@ BROKEN_LAYER = 1
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    from tasks.dataset import build
-    from tasks.synthesis import generate
-    from tasks.training.stage import train
-
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HF_HUB_OFFLINE", "1")
         mp.delenv("MLFLOW_TRACKING_URI", raising=False)
         root = tmp_path_factory.mktemp("export")
-        synth = Params().synth.model_copy(update={"num_docs": 14, "workers": 1,
-                                                  "doc_types": {"admission_discharge": 1.0}})
-        generate.run(synth, root / "synth", progress=False)
-        build(root / "synth", root / "dataset", Params().build.model_copy(
-            update={"splits": {"train": 0.6, "val": 0.1, "test": 0.3}}), progress=False)
-        tracking = [f"tracking.uri=sqlite:///{root}/mlflow.db", f"tracking.artifact_root={root}/artifacts"]
+        dataset = built_dataset(root, 14, doc_types={"admission_discharge": 1.0},
+                                splits={"train": 0.6, "val": 0.1, "test": 0.3})
+        tracking = tracking_overrides(root)
         p = load_params(None, [*RECIPE, *tracking])
-        trained = train(root / "dataset", root / "run", root / "train-reports", p.train, p.tracking, progress=False)
+        trained = train_model(dataset, root / "train", [*RECIPE, *tracking])
         result = export(root / "dataset", trained.model_dir, root / "exports", root / "reports", p.export,
                         p.evaluate, p.tracking, p.build.instruction, progress=False)
         yield {"root": root, "params": p, "model_dir": trained.model_dir, "result": result,
@@ -56,8 +50,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
 
 def _canary_pages(world: dict[str, Any]) -> tuple[list[Any], list[str]]:
-    from tasks.evaluation.stage import canary
-    from tasks.training.data import read_split
+    from claimvlm.dataset.reader import read_split
+    from claimvlm.evaluation.stage import canary
 
     examples = canary(read_split(world["root"] / "dataset", "test"), world["params"].evaluate)
     return [ex.page() for ex in examples], [ex.key for ex in examples]
@@ -153,8 +147,8 @@ def test_report_has_both_exports_with_deltas_sizes_and_verdicts(world: dict[str,
 
 
 def test_servable_verdicts() -> None:
-    from tasks.config import ExportParams
-    from tasks.export.parity import ParityResult, Verdict
+    from claimvlm.export.params import ExportParams
+    from claimvlm.export.parity import ParityResult, Verdict
 
     params = ExportParams(max_int8_drop=0.05)
     ok = ParityResult(True, (), {"merged": Verdict("merged", True, True, 1.0, 1e-6, "merged: same"),
@@ -173,8 +167,8 @@ def test_cli_exits_2_when_an_export_fails_parity(world: dict[str, Any], monkeypa
     import typer
     from typer.testing import CliRunner
 
-    from tasks.export import optimise
-    from tasks.export.command import register
+    from claimvlm.export import optimise
+    from claimvlm.export.command import register
 
     real = optimise.export_merged
 

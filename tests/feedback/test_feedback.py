@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tasks.config import EvaluateParams, LiveRollbackParams
-from tasks.feedback.quality import LiveStats, correction_rate, live_verdict
-from tasks.feedback.store import FeedbackStore, UnknownRequest
+from claimvlm.evaluation.params import EvaluateParams
+from claimvlm.feedback.params import LiveRollbackParams
+from claimvlm.feedback.quality import LiveStats, correction_rate, live_verdict
+from claimvlm.feedback.store import FeedbackStore, UnknownRequest
 
 ANSWER = {"document_type": "receipt", "patient_name": "김가명", "total": 12300, "issue_date": "2024-01-02",
           "line_items": [{"name": "진찰료", "amount": 12300}]}

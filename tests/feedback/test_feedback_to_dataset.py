@@ -13,12 +13,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tasks.collection import collect
-from tasks.config import AnonymizeParams, CollectParams, Params
-from tasks.dataset import build
-from tasks.feedback.export import export_feedback
-from tasks.feedback.store import FeedbackStore
-from tasks.synthesis import generate
+from claimvlm.collection.params import CollectParams
+from claimvlm.collection.stage import collect
+from claimvlm.config import Params
+from claimvlm.dataset.stage import build
+from claimvlm.feedback.export import export_feedback
+from claimvlm.feedback.store import FeedbackStore
+from claimvlm.privacy.params import AnonymizeParams
+from claimvlm.synthesis import generate
 
 pytestmark = pytest.mark.system  # Tesseract locates the identifiers on the page
 ENV = "CLAIMVLM_TEST_FEEDBACK_KEY"
@@ -55,7 +57,7 @@ def test_a_corrected_document_is_collected_pseudonymised_and_built(tmp_path: Pat
     assert (tmp_path / "collected" / "labels" / "fb-claim-77.json").is_file()
 
     monkeypatch.setenv(ENV, "feedback-test-key-0123456789")
-    from tasks.privacy.stage import anonymize
+    from claimvlm.privacy.stage import anonymize
 
     done = anonymize(tmp_path / "collected", tmp_path / "anonymized", tmp_path / "q-anon", tmp_path / "r-anon",
                      AnonymizeParams(key_env=ENV), progress=False, workers=1)

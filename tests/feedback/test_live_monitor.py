@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from tasks.config import EvaluateParams, LiveRollbackParams
-from tasks.feedback.monitor import check_live
-from tasks.feedback.store import FeedbackStore
-from tasks.registry.registry import history, promote, start_canary
+from claimvlm.evaluation.params import EvaluateParams
+from claimvlm.feedback.monitor import check_live
+from claimvlm.feedback.params import LiveRollbackParams
+from claimvlm.feedback.store import FeedbackStore
+from claimvlm.registry.registry import history, promote, start_canary
 from tests.registry.test_registry import Store, add_version, aliases, model_name, store, tags  # noqa: F401
 
 WEIGHTS = EvaluateParams().field_weights

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tasks.cli import app
-from tasks.feedback.store import FeedbackStore
+from claimvlm.cli import app
+from claimvlm.feedback.store import FeedbackStore
 from tests.feedback.test_live_monitor import review
 from tests.registry.test_registry import Store, add_version, aliases, model_name, store  # noqa: F401
 

@@ -9,7 +9,7 @@ from typing import Any
 def contend(uri: str, name: str, version: str, expected: str, lock_path: str, barrier: Any, out: Any) -> None:
     from mlflow.tracking import MlflowClient
 
-    from tasks.registry.registry import ChampionMoved, champion_version, promote
+    from claimvlm.registry.registry import ChampionMoved, champion_version, promote
 
     client = MlflowClient(uri)
     champion_version(client, name)  # open the store before the start line: the race is on promote alone

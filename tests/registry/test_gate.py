@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from tasks.config import GateParams
-from tasks.registry.gate import Decision, decide, lower_is_better
+from claimvlm.registry.gate import Decision, decide, lower_is_better
+from claimvlm.registry.params import GateParams
 
 POLICY = GateParams(floors={"json_valid_rate": 0.5, "weighted_score": 0.2, "cer": 0.3}, tolerance=0.02,
                     must_beat_base=True)
@@ -141,7 +141,7 @@ def test_failed_export_parity_rejects_an_otherwise_good_candidate() -> None:
 
 
 def test_the_export_stage_verdict_reaches_the_gate(tmp_path: Path) -> None:
-    from tasks.registry.stage import export_parity
+    from claimvlm.registry.stage import export_parity
 
     path = tmp_path / "metrics.json"
     path.write_text(json.dumps({"passed": True, "parity": {"passed": True, "verdicts": {}}}))

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from tasks.config import TrackingParams
-from tasks.registry.gate import Check, Decision
-from tasks.registry.registry import (
+from claimvlm.model.params import TrackingParams
+from claimvlm.registry.gate import Check, Decision
+from claimvlm.registry.registry import (
     ChampionMoved,
     NotApproved,
     NothingToRollBack,
@@ -25,7 +25,7 @@ from tasks.registry.registry import (
     register_candidate,
     rollback,
 )
-from tasks.registry.smoke import post_promotion_check, promote_with_smoke
+from claimvlm.registry.smoke import post_promotion_check, promote_with_smoke
 from tests.registry.race import contend
 
 APPROVED = Decision(True, ("all 3 checks passed",), (Check("floor:weighted_score", True, "ok"),))
@@ -63,7 +63,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     from mlflow.tracking import MlflowClient
 
     import mlflow
-    from tasks.training.tracking import configure
+    from claimvlm.model.tracking import configure
 
     tmp = tmp_path_factory.mktemp("registry")
     with pytest.MonkeyPatch.context() as patch:

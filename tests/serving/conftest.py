@@ -1,8 +1,8 @@
 """What the service tests share: a model that answers in JSON, in a registry, and a real uvicorn.
 
-The model is the tiny architecture trained by the train stage for a few CPU minutes on one
-document type (the admission/discharge confirmation: flat fields, short answers), enough to
-answer every test page with a JSON object. It is registered twice (versions 1 and 2: the same
+The model is the tiny architecture trained by the train stage for a few CPU minutes on pages of
+one document type that all carry one label (tests/fixtures/models.py): it answers every page with
+that JSON object, which the fixture checks before any test relies on it. It is registered twice (versions 1 and 2: the same
 weights, two registry versions) and version 1 is champion, so hot swap has somewhere to go.
 """
 
@@ -22,21 +22,22 @@ from typing import Any
 import httpx
 import pytest
 
-from tasks.config import FeedbackParams, Params, ServeParams, TrackingParams, load_params
-from tasks.serving.app import create_app
-from tasks.serving.inputs import InputLimits
+from claimvlm.config import load_params
+from claimvlm.feedback.params import FeedbackParams
+from claimvlm.model.params import TrackingParams
+from claimvlm.serving.app import create_app
+from claimvlm.serving.inputs import InputLimits
+from claimvlm.serving.params import ServeParams
+from tests.fixtures.models import ANSWERING, answers_json, built_dataset, tracking_overrides, train_model
 
 WAIT_S = 120
-RECIPE = ["train.batch_size=4", "train.max_steps=150", "train.checkpoint_every=1000", "train.eval_every=1000",
-          "train.warmup_steps=5", "train.tokenizer_texts=100", "train.min_pixels=3136", "train.max_pixels=25088",
-          "train.early_stopping_patience=0", "train.learning_rate=0.002"]
 ANSWER_TOKENS = 200  # an admission/discharge answer is about 150 tokens
 
 
 @dataclass(frozen=True)
 class Registered:
     tracking: TrackingParams
-    pages: tuple[bytes, ...]  # PNG bytes of the test split's pages
+    pages: tuple[bytes, ...]  # PNG bytes of the dataset's pages
     lock: Path
 
     @property
@@ -48,26 +49,25 @@ class Registered:
 def registered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registered]:
     from mlflow.tracking import MlflowClient
 
-    from tasks.dataset import build
-    from tasks.registry.gate import Decision
-    from tasks.registry.registry import promote, register_candidate
-    from tasks.synthesis import generate
-    from tasks.training.data import read_split
-    from tasks.training.stage import train
-    from tasks.training.tracking import configure
+    from claimvlm.dataset.reader import read_split
+    from claimvlm.model.tracking import configure
+    from claimvlm.registry.gate import Decision
+    from claimvlm.registry.registry import promote, register_candidate
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HF_HUB_OFFLINE", "1")
         mp.delenv("MLFLOW_TRACKING_URI", raising=False)
         root = tmp_path_factory.mktemp("served")
-        synth = Params().synth.model_copy(update={"num_docs": 24, "workers": 1,
-                                                  "doc_types": {"admission_discharge": 1.0}})
-        generate.run(synth, root / "synth", progress=False)
-        build(root / "synth", root / "dataset", Params().build.model_copy(
-            update={"splits": {"train": 0.7, "val": 0.1, "test": 0.2}}), progress=False)
-        p = load_params(None, [*RECIPE, f"tracking.uri=sqlite:///{root}/mlflow.db",
-                               f"tracking.artifact_root={root}/artifacts"])
-        train(root / "dataset", root / "run", root / "reports", p.train, p.tracking, progress=False)
+        # One label on every page: a model that provably answers JSON (see tests/fixtures/models.py).
+        dataset = built_dataset(root, 24, doc_types={"admission_discharge": 1.0}, one_label=True,
+                                splits={"train": 1.0, "val": 0.0, "test": 0.0})
+        overrides = [*ANSWERING, *tracking_overrides(root)]
+        trained = train_model(dataset, root, overrides)
+        examples = read_split(dataset, "train")[:6]
+        p = load_params(None, overrides)
+        unanswered = answers_json(trained.model_dir, [ex.page() for ex in examples], p.build.instruction,
+                                  ANSWER_TOKENS)
+        assert not unanswered, f"the serving test model did not learn its one answer: {unanswered[:1]}"
         run = json.loads((root / "reports" / "run.json").read_text())
         client = MlflowClient(configure(p.tracking))
         name = p.tracking.registered_model
@@ -77,9 +77,9 @@ def registered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registered]
             assert version == expected
         promote(client, name, "1", expected_champion=None, lock_path=root / "lock", reason="serving test")
         pages = []
-        for record in read_split(root / "dataset", "test"):
+        for ex in examples:
             buf = io.BytesIO()
-            record.page().save(buf, "PNG")
+            ex.page().save(buf, "PNG")
             pages.append(buf.getvalue())
         yield Registered(p.tracking, tuple(pages), root / "lock")
 

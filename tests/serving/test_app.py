@@ -13,10 +13,14 @@ from typing import Any
 import httpx
 import pytest
 
-from tasks.serving.app import MULTIPART_SLACK
-from tasks.serving.inputs import InputLimits
+from claimvlm.serving.app import MULTIPART_SLACK
+from claimvlm.serving.inputs import InputLimits
 from tests.serving.conftest import Registered, sample, serving, settings, settled, upload
 from tests.serving.test_inputs import crafted_png, encode, noisy, page
+
+# One worker runs this file, in order: the last test reads the metrics the tests above left
+# (pytest -n 2 runs with --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("serving-app")
 
 LIMITS = InputLimits(max_bytes=5_000_000)
 
@@ -46,7 +50,7 @@ def test_not_ready_until_the_model_has_loaded_and_answered(registered: Registere
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """The process answers at once while the model loads in the background (held here until released);
     ready only once the loaded version has read the warm-up page."""
-    from tasks.serving.hf import TransformersBackend
+    from claimvlm.serving.hf import TransformersBackend
 
     release, original, reads = threading.Event(), TransformersBackend.read, []
 
@@ -110,7 +114,7 @@ def test_serve_api_command_runs_uvicorn(monkeypatch: pytest.MonkeyPatch, tmp_pat
     import uvicorn
     from typer.testing import CliRunner
 
-    from tasks.serving.command import register
+    from claimvlm.serving.command import register
 
     seen: dict[str, Any] = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(app=app, **kw))

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from tasks.config import BatchingParams
-from tasks.serving.backends import Reading
-from tasks.serving.batching import Batcher, BatchObserver, QueueFull
+from claimvlm.serving.backends import Reading
+from claimvlm.serving.batching import Batcher, BatchObserver, QueueFull
+from claimvlm.serving.params import BatchingParams
 
 
 class EchoBackend:

@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-from tasks.serving.backends import Reading
-from tasks.serving.confidence import parse_answer, span_confidence, value_spans
+from claimvlm.serving.backends import Reading
+from claimvlm.serving.confidence import parse_answer, span_confidence, value_spans
 
 
 def test_spans_are_the_top_level_values_even_when_keys_repeat_inside() -> None:

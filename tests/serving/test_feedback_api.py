@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tasks.config import FeedbackParams
-from tasks.feedback.store import FeedbackStore
+from claimvlm.feedback.params import FeedbackParams
+from claimvlm.feedback.store import FeedbackStore
 from tests.serving.conftest import Registered, sample, serving, settings, upload
 
 

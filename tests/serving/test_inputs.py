@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFile
 
-from tasks.config import CollectParams
-from tasks.serving.inputs import STATUS, BadInput, InputLimits, describe, load_page
+from claimvlm.collection.params import CollectParams
+from claimvlm.serving.inputs import STATUS, BadInput, InputLimits, describe, load_page
 
 LIMITS = InputLimits()
 MARKER = "홍길동 900101-1234567"

@@ -34,7 +34,7 @@ def test_concurrent_pages_are_read_in_one_batch_with_the_answers_they_get_alone(
 
 def test_a_full_queue_answers_503_with_retry_after_and_the_queued_pages_are_read(
         registered: Registered, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tasks.serving.hf import TransformersBackend
+    from claimvlm.serving.hf import TransformersBackend
 
     original, calls = TransformersBackend.read, []
     entered, release = threading.Event(), threading.Event()
@@ -126,9 +126,9 @@ class Traffic:
 def test_hot_swap_under_traffic_fails_no_request(registered: Registered, monkeypatch: pytest.MonkeyPatch) -> None:
     from mlflow.tracking import MlflowClient
 
-    from tasks.registry.gate import Decision
-    from tasks.registry.registry import promote, register_candidate, rollback
-    from tasks.serving import models
+    from claimvlm.registry.gate import Decision
+    from claimvlm.registry.registry import promote, register_candidate, rollback
+    from claimvlm.serving import models
 
     registry, name, lock = MlflowClient(registered.tracking.uri), registered.name, registered.lock
     source = registry.get_model_version(name, "1").source
@@ -169,8 +169,8 @@ def test_the_canary_gets_its_share_of_traffic_by_request_id(registered: Register
 
     from mlflow.tracking import MlflowClient
 
-    from tasks.registry.registry import end_canary, start_canary
-    from tasks.serving.app import canary_route
+    from claimvlm.registry.registry import end_canary, start_canary
+    from claimvlm.serving.app import canary_route
 
     ids = [str(uuid.uuid4()) for _ in range(20_000)]
     assert abs(sum(canary_route(i, 0.3) for i in ids) / len(ids) - 0.3) < 0.015

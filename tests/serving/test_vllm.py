@@ -24,9 +24,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from tasks.config import ServeParams, TrackingParams, VllmParams
-from tasks.serving.backends import BackendError, open_backend
-from tasks.serving.vllm import VllmBackend, to_reading
+from claimvlm.model.params import TrackingParams
+from claimvlm.serving.backends import BackendError, open_backend
+from claimvlm.serving.params import ServeParams, VllmParams
+from claimvlm.serving.vllm import VllmBackend, to_reading
 from tests.serving.conftest import _free_port
 from tests.serving.conftest import running as run_app
 
@@ -242,7 +243,7 @@ def test_no_key_no_authorization_header(server: tuple[Fake, str], fake: Fake, tm
 
 
 def package(root: Path, fmt: str = "adapter", weights: bytes = b"\x01" * 64) -> Path:
-    """A model package (tasks.training.packaging layout) inside an MLflow pyfunc model folder."""
+    """A model package (claimvlm.model.package layout) inside an MLflow pyfunc model folder."""
     model = root / "model"
     pkg = model / "artifacts" / "package"
     shutil.rmtree(model, ignore_errors=True)

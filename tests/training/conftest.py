@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tasks.training.model_source import TinySpec, build_tiny
+from claimvlm.model.source import TinySpec, build_tiny
 from tests.training.tiny_data import make_records, record_texts
 
 

@@ -22,17 +22,14 @@ from typing import Any
 
 import pytest
 
-from tasks.config import GateParams, Params, load_params
-from tasks.dataset import build
-from tasks.evaluation.stage import canary_reproducer, evaluate
-from tasks.registry.stage import GateResult, run_gate
-from tasks.synthesis import generate
+from claimvlm.config import load_params
+from claimvlm.evaluation.stage import canary_reproducer, evaluate
+from claimvlm.registry.params import GateParams
+from claimvlm.registry.stage import GateResult, run_gate
+from tests.fixtures.models import SMALL, built_dataset, tracking_overrides
 from tests.training.tiny_data import with_truncated_labels
 
-SETTINGS = ["train.batch_size=4", "train.checkpoint_every=1000", "train.eval_every=1000", "train.warmup_steps=5",
-            "train.tokenizer_texts=100", "train.min_pixels=3136", "train.max_pixels=25088",
-            "train.early_stopping_patience=0", "train.learning_rate=0.002",
-            "evaluate.max_new_tokens=200", "evaluate.bootstrap=200", "evaluate.canary_size=2",
+SETTINGS = [*SMALL, "train.learning_rate=0.002", "evaluate.max_new_tokens=200", "evaluate.bootstrap=200", "evaluate.canary_size=2",
             "evaluate.report_examples=1"]
 WEAK_STEPS, GOOD_STEPS = 10, 200
 
@@ -40,16 +37,13 @@ WEAK_STEPS, GOOD_STEPS = 10, 200
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("gate-models")
-    synth = Params().synth.model_copy(update={"num_docs": 40, "workers": 1, "doc_types": {"admission_discharge": 1.0}})
-    generate.run(synth, root / "synth", progress=False)
-    build(root / "synth", root / "dataset", Params().build.model_copy(
-        update={"splits": {"train": 0.7, "val": 0.1, "test": 0.2}}), progress=False)
-    tracking = [f"tracking.uri=sqlite:///{root}/mlflow.db", f"tracking.artifact_root={root}/artifacts"]
-    return {"root": root, "dataset": root / "dataset", "params": load_params(None, [*SETTINGS, *tracking])}
+    dataset = built_dataset(root, 40, doc_types={"admission_discharge": 1.0},
+                            splits={"train": 0.7, "val": 0.1, "test": 0.2})
+    return {"root": root, "dataset": dataset, "params": load_params(None, [*SETTINGS, *tracking_overrides(root)])}
 
 
 def _train(world: dict[str, Any], name: str, steps: int, dataset: Path) -> Any:
-    from tasks.training.stage import train
+    from claimvlm.training.stage import train
 
     p = world["params"]
     root = world["root"]
@@ -110,8 +104,8 @@ def _judge_only_decision(world: dict[str, Any], name: str, policy: GateParams) -
     """The decision the given policy takes on an evaluation already written (nothing registered)."""
     import json
 
-    from tasks.registry.gate import decide
-    from tasks.registry.stage import gate_metrics
+    from claimvlm.registry.gate import decide
+    from claimvlm.registry.stage import gate_metrics
 
     folder = world["root"] / f"{name}-eval"
     reports = {k: json.loads((folder / f"{k}.json").read_text()) for k in ("candidate", "base")}

@@ -13,10 +13,10 @@ import pytest
 import torch
 from PIL import Image
 
-from tasks.config import TrainParams
-from tasks.training.lr_range import LrRange, lr_range_test, plot_lr_range
-from tasks.training.methods import apply_method
-from tasks.training.model_source import collate, encode_example, load
+from claimvlm.model.source import collate, encode_example, load
+from claimvlm.training.lr_range import LrRange, lr_range_test, plot_lr_range
+from claimvlm.training.methods import apply_method
+from claimvlm.training.params import TrainParams
 from tests.training.tiny_data import stand_in_page
 
 START, END = 1e-6, 100.0

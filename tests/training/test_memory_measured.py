@@ -2,7 +2,7 @@
 
 Weights, gradients and optimizer state are exact accountings on both sides, so they must agree to
 rounding (AdamW's per-tensor ``step`` scalars are the only bytes the estimate leaves out). The
-activation model is derived tensor by tensor for this architecture (see ``tasks.training.memory``);
+activation model is derived tensor by tensor for this architecture (see ``claimvlm.training.memory``);
 with transformers 5.24 it comes to 0.995x the measured saved tensors for full fine-tuning and 1.03x
 for LoRA in fp32 (the first layer's input needs no gradient there), 0.99x and 1.04x in bf16. The
 band below leaves room for a transformers release that saves a tensor more or less per layer, not
@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 import torch
 
-from tasks.config import TrainParams
-from tasks.training.memory import (
+from claimvlm.model.source import collate, encode_example, load
+from claimvlm.training.memory import (
     Estimate,
     Measured,
     architecture_from_config,
@@ -29,8 +29,8 @@ from tasks.training.memory import (
     measure,
     plan_from_params,
 )
-from tasks.training.methods import apply_method, trainable_parameters
-from tasks.training.model_source import collate, encode_example, load
+from claimvlm.training.methods import apply_method, trainable_parameters
+from claimvlm.training.params import TrainParams
 from tests.training.tiny_data import PIXELS, stand_in_page
 
 ACTIVATION_BAND = (0.8, 1.25)  # estimate / measured

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import torch
 
-from tasks.training.model_source import (
+from claimvlm.model.source import (
     IGNORE_INDEX,
     ModelSourceError,
     collate,

@@ -16,12 +16,15 @@ import pytest
 import torch
 import yaml
 
-from tasks.config import BuildParams, TrackingParams, TrainParams
-from tasks.training.loop import train_steps
-from tasks.training.methods import apply_method
-from tasks.training.model_source import collate, encode_example, load
-from tasks.training.packaging import PackagingError, generate_json, load_trained, save_trained
-from tasks.training.tracking import RunLogger, flatten, lineage_tags
+from claimvlm.dataset.params import BuildParams
+from claimvlm.model.package import PackagingError, load_trained, save_trained
+from claimvlm.model.params import TrackingParams
+from claimvlm.model.reading import generate_json
+from claimvlm.model.source import collate, encode_example, load
+from claimvlm.model.tracking import RunLogger, flatten, lineage_tags
+from claimvlm.training.loop import train_steps
+from claimvlm.training.methods import apply_method
+from claimvlm.training.params import TrainParams
 from tests.dvc_project import dvc
 from tests.training.tiny_data import PIXELS, stand_in_page
 

@@ -10,12 +10,15 @@ from typing import Any
 
 import pytest
 
-from tasks.config import ConfigError, SearchDim, SweepParams, TrackingParams, load_params
-from tasks.training import sweep as sweep_module
-from tasks.training.loop import TrainingDiverged
-from tasks.training.sweep import SweepResult, sweep, write_best
+from claimvlm.config import load_params
+from claimvlm.model.params import TrackingParams
+from claimvlm.settings import ConfigError
+from claimvlm.training import sweep as sweep_module
+from claimvlm.training.loop import TrainingDiverged
+from claimvlm.training.params import SearchDim, SweepParams
+from claimvlm.training.sweep import SweepResult, sweep, write_best
 from tests.conftest import ROOT
-from tests.training.tiny_data import built_dataset
+from tests.fixtures.models import built_dataset
 
 SETTINGS = ["train.batch_size=2", "train.warmup_steps=1", "train.tokenizer_texts=100", "train.min_pixels=3136",
             "train.max_pixels=25088", "train.method=lora", "train.eval_every=50"]

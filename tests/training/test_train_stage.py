@@ -14,13 +14,16 @@ from typing import Any
 
 import pytest
 
-from tasks.config import TrackingParams, TrainParams, load_params
-from tasks.training import checkpoint
-from tasks.training.data import Batches, read_split
-from tasks.training.stage import train
-from tests.training.tiny_data import built_dataset
+from claimvlm.config import load_params
+from claimvlm.dataset.reader import read_split
+from claimvlm.model.params import TrackingParams
+from claimvlm.training import checkpoint
+from claimvlm.training.data import Batches
+from claimvlm.training.params import TrainParams
+from claimvlm.training.stage import train
+from tests.fixtures.models import built_dataset
 
-CLI = [sys.executable, "-m", "tasks.cli"]
+CLI = [sys.executable, "-m", "claimvlm.cli"]
 # Small and fast, but every mechanism on: checkpoints every 2 steps, validation every 3.
 SETTINGS = ["train.max_steps=10", "train.batch_size=2", "train.checkpoint_every=2", "train.eval_every=3",
             "train.warmup_steps=2", "train.tokenizer_texts=100", "train.min_pixels=3136", "train.max_pixels=25088",
@@ -149,7 +152,7 @@ def test_resume_refuses_checkpoints_of_another_configuration(dataset: Path, refe
 def test_two_processes_stay_in_sync(dataset: Path, tmp_path: Path) -> None:
     _, _, settings = _params(tmp_path)
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m",
-           "tasks.cli", "train", str(dataset), str(tmp_path / "run"), "--reports", str(tmp_path / "reports"),
+           "claimvlm.cli", "train", str(dataset), str(tmp_path / "run"), "--reports", str(tmp_path / "reports"),
            *_sets([*settings, "train.max_steps=4"])]
     done = subprocess.run(cmd, check=False, env=_env(), capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -164,7 +167,7 @@ def test_two_processes_stay_in_sync(dataset: Path, tmp_path: Path) -> None:
 def test_sanity_tools_through_the_cli(dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
-    from tasks.cli import app
+    from claimvlm.cli import app
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     base = ["train", str(dataset), str(tmp_path / "run"), "--reports", str(tmp_path / "reports"),
@@ -186,7 +189,7 @@ def test_sanity_tools_through_the_cli(dataset: Path, tmp_path: Path, monkeypatch
 def test_augmentation_is_drawn_per_sample_and_epoch(dataset: Path) -> None:
     import numpy as np
 
-    from tasks.training.data import Augment
+    from claimvlm.training.data import Augment
 
     page = read_split(dataset, "train")[0].page().resize((224, 320))
     aug = Augment(TrainParams().augment, seed=0)
@@ -204,9 +207,10 @@ def test_evaluate_gate_and_registry_end_to_end(dataset: Path, reference: tuple[P
     smoke check (the registered pyfunc model re-reads the canary pages)."""
     from mlflow.tracking import MlflowClient
 
-    from tasks.config import EvaluateParams, GateParams
-    from tasks.evaluation.stage import canary_reproducer, evaluate
-    from tasks.registry.stage import run_gate
+    from claimvlm.evaluation.params import EvaluateParams
+    from claimvlm.evaluation.stage import canary_reproducer, evaluate
+    from claimvlm.registry.params import GateParams
+    from claimvlm.registry.stage import run_gate
 
     ref_tmp, result = reference
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
@@ -248,7 +252,7 @@ def test_evaluate_gate_and_registry_end_to_end(dataset: Path, reference: tuple[P
 
     # The monitor's trigger: the champion re-read later through its registry URI. Intact, it passes;
     # with a weight file of its registered artifact damaged, it fails and is rolled back by itself.
-    from tasks.registry.smoke import check_champion
+    from claimvlm.registry.smoke import check_champion
 
     def checks() -> Any:
         return check_champion(client, tracking.registered_model, tolerance=0.02, lock_path=tmp_path / "lock",

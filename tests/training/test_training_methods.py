@@ -12,9 +12,9 @@ import pytest
 import torch
 from PIL import Image
 
-from tasks.config import FreezeParams, LoraParams, TrainParams
-from tasks.training.loop import OutOfMemory, StepLog, TrainingDiverged, train_steps
-from tasks.training.methods import (
+from claimvlm.model.source import load
+from claimvlm.training.loop import OutOfMemory, StepLog, TrainingDiverged, train_steps
+from claimvlm.training.methods import (
     MethodError,
     apply_method,
     parts,
@@ -22,7 +22,7 @@ from tasks.training.methods import (
     thaw_schedule,
     trainable_parameters,
 )
-from tasks.training.model_source import load
+from claimvlm.training.params import FreezeParams, LoraParams, TrainParams
 from tests.training.tiny_data import PIXELS, stand_in_page
 
 

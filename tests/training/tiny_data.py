@@ -8,9 +8,9 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from tasks.config import BuildParams
-from tasks.dataset.records import label_text
-from tasks.synthesis.values import GENERATORS
+from claimvlm.dataset.params import BuildParams
+from claimvlm.dataset.records import label_text
+from claimvlm.synthesis.values import GENERATORS
 
 PIXELS = {"min_pixels": 56 * 56, "max_pixels": 224 * 320}  # ~ a 224 x 320 page: 16 x 22 patches
 
@@ -46,18 +46,6 @@ def answer(rec: dict[str, Any]) -> str:
     return rec["messages"][-1]["content"][0]["text"]
 
 
-def built_dataset(root: Any, num_docs: int) -> Any:
-    """A real build-stage dataset (synthetic documents through synth and build) under ``root``."""
-    from tasks.config import Params
-    from tasks.dataset import build
-    from tasks.synthesis import generate
-
-    generate.run(Params().synth.model_copy(update={"num_docs": num_docs, "workers": 1}), root / "synth",
-                 progress=False)
-    build(root / "synth", root / "dataset", Params().build, progress=False)
-    return root / "dataset"
-
-
 def with_truncated_labels(dataset: Any, out: Any, splits: tuple[str, ...] = ("train", "val"), seed: int = 0) -> Any:
     """A copy of a built dataset whose ``splits`` carry corrupted labels: every answer cut at a random
     20-60 % of its length (the failure of a label export that truncated its fields), written with
@@ -66,8 +54,8 @@ def with_truncated_labels(dataset: Any, out: Any, splits: tuple[str, ...] = ("tr
     import json
     import shutil
 
-    from tasks.dataset.shards import Sample, sha256_file, write_shards
-    from tasks.training.data import read_split
+    from claimvlm.dataset.reader import read_split
+    from claimvlm.dataset.shards import Sample, sha256_file, write_shards
 
     shutil.copytree(dataset, out)
     card = json.loads((out / "card.json").read_text(encoding="utf-8"))

@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from torch import nn
 
-from tasks.training.processor import CHAT_TEMPLATE, IMAGE_TOKEN, SPECIAL_TOKENS, Processor
+from claimvlm.errors import ClaimvlmError
+from claimvlm.model.processor import CHAT_TEMPLATE, IMAGE_TOKEN, SPECIAL_TOKENS, Processor
 
 IGNORE_INDEX = -100  # what torch's cross-entropy skips
 # Qwen2's pre-tokenizer split: single digits (numbers in amounts and dates tokenise uniformly),
@@ -26,7 +28,7 @@ _SPLIT = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p
           r"|\s*[\r\n]+|\s+(?!\S)|\s+")
 
 
-class ModelSourceError(RuntimeError):
+class ModelSourceError(ClaimvlmError, RuntimeError):
     """The configured model cannot be loaded; the message says what to set instead."""
 
 
@@ -228,3 +230,25 @@ def collate(batch: list[dict[str, Any]], pad_id: int) -> dict[str, torch.Tensor]
         "pixel_values": torch.cat([ex["pixel_values"] for ex in batch], dim=0),
         "image_grid_thw": torch.cat([ex["image_grid_thw"] for ex in batch], dim=0),
     }
+
+
+def base_model(model: nn.Module) -> nn.Module:
+    """The transformers model under a peft wrapper (or the model itself)."""
+    get = getattr(model, "get_base_model", None)
+    return get() if callable(get) else model
+
+
+def parts(model: nn.Module) -> dict[str, nn.Module]:
+    """The three freezable parts: ``vision`` (patch embedding + blocks, without the merger),
+    ``merger`` (the patch merger projecting into the language model) and ``language`` (the
+    decoder with its embeddings and ``lm_head``; tied weights are one parameter)."""
+    base = base_model(model)
+    inner = getattr(base, "model", None)
+    visual = getattr(inner, "visual", None)
+    language = getattr(inner, "language_model", None)
+    if visual is None or language is None or not hasattr(visual, "merger"):
+        raise ModelSourceError(f"{type(base).__name__} is not a Qwen2.5-VL model: expected model.visual "
+                          "(with .merger) and model.language_model")
+    vision = nn.ModuleList([m for name, m in visual.named_children() if name != "merger"])
+    lang = nn.ModuleList([language] + ([base.lm_head] if hasattr(base, "lm_head") else []))
+    return {"vision": vision, "merger": visual.merger, "language": lang}

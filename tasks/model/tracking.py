@@ -22,7 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from tasks.config import TrackingParams
+from claimvlm.model.params import TrackingParams
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -204,28 +204,35 @@ class RunLogger:
         log(str(path), artifact_path)
 
     def log_model(self, model_dir: Path, *, name: str = "model") -> str:
-        """Log a package (tasks.training.packaging) as a pyfunc model; returns its model URI."""
+        """Log a package (claimvlm.model.package) as a pyfunc model; returns its model URI."""
         return log_reader(model_dir, name=name)
 
 
 def log_reader(model_dir: Path, *, name: str = "model") -> str:
     """Log a package as a :class:`ClaimReader` in the active run; returns the URI that
-    ``mlflow.pyfunc.load_model`` takes. The package's files and the project's ``tasks`` code
-    travel with the model, so a serving host needs only the pinned packages."""
+    ``mlflow.pyfunc.load_model`` takes. The package's files and the library's code (as the
+    ``claimvlm`` package: its folder in the repository is ``tasks/``) travel with the model, so a
+    serving host needs only the pinned packages."""
+    import shutil
+    import tempfile
+
     from mlflow.models import ModelSignature
     from mlflow.types import ColSpec, ParamSchema, ParamSpec, Schema
 
+    import claimvlm
     import mlflow
-    import tasks
 
     reader = claim_reader()
     # No input schema: it would reject the image column's mix of bytes, base64 text and paths.
     params = ParamSchema([ParamSpec("max_new_tokens", "long", reader.max_new_tokens)])
-    with warnings.catch_warnings():  # an input example would make MLflow load the model and predict
+    with warnings.catch_warnings(), tempfile.TemporaryDirectory() as scratch:
+        # MLflow copies a code path under its folder's name: the import name, not the folder's.
+        code = shutil.copytree(Path(claimvlm.__file__).parent, Path(scratch) / "claimvlm",
+                               ignore=shutil.ignore_patterns("__pycache__"))
         warnings.filterwarnings("ignore", message=".*input example was not provided", category=UserWarning)
         info = mlflow.pyfunc.log_model(
             name=name, python_model=reader(), artifacts={"model": str(Path(model_dir).absolute())},
-            code_paths=[str(Path(tasks.__file__).parent)], pip_requirements=pip_requirements(),
+            code_paths=[str(code)], pip_requirements=pip_requirements(),
             signature=ModelSignature(outputs=Schema([ColSpec("string")]), params=params))
     return str(info.model_uri)
 
@@ -260,14 +267,14 @@ def _reader_class() -> type:
         max_new_tokens: int = 512
 
         def load_context(self, context: Any) -> None:
-            from tasks.training.packaging import load_trained
+            from claimvlm.model.package import load_trained
 
             self.model, self.processor = load_trained(Path(context.artifacts["model"]))
 
         def predict(self, context: Any, model_input: pd.DataFrame,
                     params: dict[str, Any] | None = None) -> list[str]:
-            from tasks.config import BuildParams
-            from tasks.training.packaging import generate_json
+            from claimvlm.dataset.params import BuildParams
+            from claimvlm.model.reading import generate_json
 
             limit = int((params or {}).get("max_new_tokens") or self.max_new_tokens)
             default = BuildParams().instruction
@@ -288,7 +295,7 @@ def _reader_class() -> type:
 
 
 def claim_reader() -> type:
-    """The ClaimReader class, also importable as ``tasks.training.tracking.ClaimReader``."""
+    """The ClaimReader class, also importable as ``claimvlm.model.tracking.ClaimReader``."""
     if "ClaimReader" not in globals():
         globals()["ClaimReader"] = _reader_class()
     return globals()["ClaimReader"]

@@ -15,7 +15,7 @@ base (a real multi-GB checkpoint) is only referenced by its absolute path: copyi
 into every run's package and MLflow artifact store would cost far more than the adapter it
 serves, and the reference fails loudly (:class:`PackagingError`) where the base is absent.
 
-Exported packages (``claimvlm export``, tasks.export) are full ones whose manifest also records
+Exported packages (``claimvlm export``, claimvlm.export) are full ones whose manifest also records
 their origin (``export``); the int8 copy holds ``weights/config.json`` and a quantised state dict
 instead of safetensors, with a ``quantization`` entry that :func:`load_trained` rebuilds it from.
 """
@@ -26,19 +26,20 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from tasks.training.model_source import ModelSourceError, load
-from tasks.training.processor import Processor
+from claimvlm.errors import ClaimvlmError
+from claimvlm.model.processor import Processor
+from claimvlm.model.source import ModelSourceError, load
 
 MANIFEST = "claimvlm_model.json"
 
 
-class PackagingError(RuntimeError):
+class PackagingError(ClaimvlmError, RuntimeError):
     """A model package is missing, incomplete or inconsistent; the message names the file."""
 
 
@@ -182,7 +183,7 @@ def load_trained(model_dir: Path, *, min_pixels: int | None = None, max_pixels: 
 
     Pixel bounds default to the ones saved with the processor (those the model trained with).
     ``merge=False`` leaves an adapter unmerged: the forward pass training ran, which the export
-    parity check (tasks.export.parity) holds merged weights to. A package whose manifest names a
+    parity check (claimvlm.export.parity) holds merged weights to. A package whose manifest names a
     ``quantization`` (``claimvlm export``'s int8 copy) is rebuilt quantised, float32 only.
     """
     from transformers import AutoModelForImageTextToText
@@ -198,7 +199,7 @@ def load_trained(model_dir: Path, *, min_pixels: int | None = None, max_pixels: 
             base, _ = load(_base_dir(model_dir), dtype=dtype, **bounds)
             model = _attach_adapter(base, model_dir / "adapter", merge=merge)
         elif manifest.get("quantization"):
-            from tasks.export.optimise import load_quantized
+            from claimvlm.model.int8 import load_quantized
 
             if dtype != torch.float32:
                 raise PackagingError(f"{model_dir} is quantised ({manifest['quantization'].get('scheme')}); "
@@ -221,29 +222,3 @@ def _pixels(image_processor: Any, which: str) -> int:
         key = "shortest_edge" if which == "min" else "longest_edge"
         value = size[key] if isinstance(size, dict) else getattr(size, key)
     return int(value)
-
-
-def generate_json(model: Any, processor: Processor, images: Sequence[Any], instruction: str, *,
-                  max_new_tokens: int = 512) -> list[str]:
-    """Greedy answers, one per page image, from the same prompt the training records are encoded with
-    (default system turn, a user turn of image + instruction, the assistant header). The model is
-    used as given: put a model fresh from training in eval mode first (dropout)."""
-    messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": instruction}]}]
-    template = processor.apply_chat_template(messages, add_generation_prompt=True)
-    tok = processor.tokenizer
-    device = next(model.parameters()).device
-    dtype = next(p for p in model.parameters() if p.is_floating_point()).dtype
-    answers = []
-    with torch.inference_mode():
-        for image in images:
-            vision = processor.images([image.convert("RGB")])
-            prompt = processor.expand(template, vision["image_grid_thw"].tolist())
-            ids = torch.tensor([tok(prompt, add_special_tokens=False)["input_ids"]], device=device)
-            out = model.generate(
-                input_ids=ids, attention_mask=torch.ones_like(ids),
-                pixel_values=vision["pixel_values"].to(device, dtype),
-                image_grid_thw=vision["image_grid_thw"].to(device),
-                max_new_tokens=max_new_tokens, do_sample=False, num_beams=1,
-                eos_token_id=tok.eos_token_id, pad_token_id=processor.pad_id)
-            answers.append(tok.decode(out[0, ids.shape[1]:], skip_special_tokens=True))
-    return answers

@@ -1,0 +1,32 @@
+"""The ``qc`` section: batch failure limits, page image checks and the second OCR reading."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from claimvlm.settings import Section
+
+
+class ImageCheckParams(Section):
+    min_width: int = Field(1000, gt=0, description="pixels; A4 at 150 dpi is 1240 wide")
+    min_height: int = Field(1400, gt=0)
+    min_dpi: int = Field(150, gt=0, description="from the metadata or the file, when either records it")
+    min_ink: float = Field(0.004, ge=0, le=1, description="share of dark pixels below which a page is blank")
+    min_sharpness: float = Field(60.0, ge=0, description="variance of the Laplacian below which a page is blurred")
+    max_skew_degrees: float = Field(5.0, gt=0, le=45)
+
+
+class LabelNoiseParams(Section):
+    enabled: bool = True
+    lang: str = "kor"
+    # Hangul, digits and dates only: Tesseract's kor model does not read Latin capitals (KCD codes).
+    fields: tuple[str, ...] = ("patient_name", "hospital_name", "issue_date", "chart_no", "total")
+    min_similarity: float = Field(0.7, ge=0, le=1, description="normalised similarity below which a reading disagrees")
+    min_disagreements: int = Field(2, ge=1, description="disagreeing fields that flag a document")
+
+
+class QcParams(Section):
+    max_fail_rate: float = Field(0.1, ge=0, le=1, description="a batch failing more than this stops the pipeline")
+    max_null_rate: float = Field(0.0, ge=0, le=1, description="share of nulls tolerated in a required column")
+    images: ImageCheckParams = ImageCheckParams()
+    label_noise: LabelNoiseParams = LabelNoiseParams()

@@ -1,0 +1,57 @@
+"""The ``serve`` section: the model served, the backend, batching, canaries and vLLM."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from claimvlm.settings import Section
+
+
+class BatchingParams(Section):
+    """Dynamic batching: a batch is read once ``max_batch_size`` pages wait or the first has waited
+    ``max_wait_ms``. ``max_batch_size: 1`` turns batching off. Pages beyond ``max_queue`` waiting
+    are refused at once with 503 and Retry-After (back-pressure), not queued without bound."""
+
+    max_batch_size: int = Field(4, gt=0, le=256)
+    max_wait_ms: float = Field(10.0, ge=0, le=10_000)
+    max_queue: int = Field(64, gt=0, description="pages waiting for the model, beyond which requests get 503")
+
+
+class VllmParams(Section):
+    """The vLLM backend: an OpenAI-compatible vLLM server (GPU) started on the base checkpoint
+    with ``--enable-lora``; each registry version's LoRA adapter is copied under ``adapter_dir``
+    (a folder the vLLM server reads too) and loaded there as ``<registered_model>-v<version>``
+    (vLLM needs VLLM_ALLOW_RUNTIME_LORA_UPDATING=True). ``model`` set: that served model is used
+    as is, no adapter is loaded (vLLM started on merged weights)."""
+
+    base_url: str = "http://127.0.0.1:8001"
+    api_key_env: str = Field("VLLM_API_KEY", description="environment variable holding the server's key, if any")
+    model: str | None = None
+    adapter_dir: str = "/models/adapters"
+    timeout_s: float = Field(120.0, gt=0)
+    max_concurrency: int = Field(16, gt=0, description="requests in flight to the vLLM server (it batches them)")
+
+
+class ServeParams(Section):
+    """``claimvlm serve-api``. The upload gate's limits are ``collect``'s (size, pixels, formats):
+    a page the service accepts is a page collection would accept."""
+
+    model_uri: str | None = Field(None, description="None: models:/<tracking.registered_model>@<alias>; "
+                                  "models:/NAME/N pins a version (no hot swap); a package folder such as "
+                                  "models/export/int8 serves that export (transformers backend)")
+    alias: str = "champion"
+    backend: Literal["transformers", "vllm"] = "transformers"
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="transformers backend; auto: cuda when present")
+    max_new_tokens: int = Field(768, gt=0)
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, lt=65536)
+    poll_s: float = Field(30.0, ge=0, description="how often the alias is checked for a new version; 0: never")
+    read_timeout_s: float = Field(30.0, gt=0, description="an upload slower than this gets 408")
+    retry_after_s: int = Field(5, gt=0, description="Retry-After of a 503 (not ready, queue full)")
+    canary_share: float = Field(0.0, ge=0, le=1, description="share of requests read by the canary_alias "
+                                "version while it differs from the champion; 0: no canary")
+    canary_alias: str = "challenger"
+    batching: BatchingParams = BatchingParams()
+    vllm: VllmParams = VllmParams()

@@ -1,0 +1,113 @@
+"""The ``train`` and ``sweep`` sections: the model, the method, the optimisation and the search."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from claimvlm.settings import ConfigError, Section, apply_overrides
+from claimvlm.synthesis.params import StepParams
+
+
+class LoraParams(Section):
+    r: int = Field(8, gt=0)
+    alpha: int = Field(16, gt=0)
+    dropout: float = Field(0.05, ge=0, lt=1)
+    target_modules: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+
+class FreezeParams(Section):
+    """What stays frozen (method "freeze"), and when parts thaw: {step: [part, ...]}."""
+
+    vision: bool = True
+    merger: bool = False
+    language: bool = False
+    unfreeze_at: dict[int, tuple[Literal["vision", "merger", "language"], ...]] = Field(default_factory=dict)
+
+
+class TrainParams(Section):
+    model: str = Field("tiny", description='"tiny" (embedded default), a local checkpoint folder, or a hub id')
+    # "full" for the tiny default: it starts from random weights, so there is nothing for an
+    # adapter to preserve. With a real checkpoint use "lora" (or "qlora" on CUDA).
+    method: Literal["lora", "qlora", "full", "freeze"] = "full"
+    lora: LoraParams = LoraParams()
+    freeze: FreezeParams = FreezeParams()
+    seed: int = Field(0, ge=0)
+    learning_rate: float = Field(1e-3, gt=0)
+    weight_decay: float = Field(0.0, ge=0)
+    warmup_steps: int = Field(20, ge=0)
+    max_steps: int = Field(300, gt=0)
+    batch_size: int = Field(2, gt=0)
+    grad_accum: int = Field(1, gt=0)
+    max_grad_norm: float = Field(1.0, gt=0)
+    explode_grad_norm: float = Field(1e4, gt=0, description="a grad norm above this stops the run")
+    precision: Literal["fp32", "bf16", "fp16"] = "fp32"
+    gradient_checkpointing: bool = False
+    min_pixels: int = Field(56 * 56, gt=0)
+    max_pixels: int = Field(224 * 320, gt=0)
+    checkpoint_every: int = Field(50, gt=0)
+    keep_checkpoints: int = Field(2, gt=0, description="newest checkpoints kept; older ones are deleted")
+    eval_every: int = Field(50, gt=0, description="optimizer steps between validation-loss evaluations")
+    early_stopping_patience: int = Field(
+        2, ge=0, description="evaluations without improvement before stopping; 0 never stops early")
+    early_stopping_min_delta: float = Field(0.0, ge=0)
+    # Online augmentation from the degradation step table: only steps that keep every value
+    # legible and in frame (the label must stay true), drawn anew per sample and epoch.
+    augment: tuple[StepParams, ...] = (
+        StepParams(name="rotate", p=0.3, args={"max_degrees": 1.0}),
+        StepParams(name="gaussian_blur", p=0.2, args={"sigma": (0.2, 0.6)}),
+        StepParams(name="noise", p=0.2, args={"std": (0.005, 0.02)}),
+        StepParams(name="jpeg", p=0.3, args={"quality": (70, 95)}),
+    )
+    tokenizer_texts: int = Field(
+        3000, ge=0, description='"tiny" only: generated labels added to the dataset text the tokenizer learns from')
+
+    @model_validator(mode="after")
+    def _pixels(self) -> TrainParams:
+        if self.min_pixels > self.max_pixels:
+            raise ValueError(f"min_pixels {self.min_pixels} exceeds max_pixels {self.max_pixels}")
+        return self
+
+
+class SearchDim(Section):
+    """One hyperparameter's range: ``low``..``high`` (``log`` scale for rates), or ``choices``."""
+
+    low: float | None = None
+    high: float | None = None
+    log: bool = False
+    choices: tuple[Any, ...] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> SearchDim:
+        if (self.choices is None) == (self.low is None or self.high is None):
+            raise ValueError("give either choices or both low and high")
+        if self.low is not None and self.high is not None and not self.low < self.high:
+            raise ValueError(f"low {self.low} must be below high {self.high}")
+        if self.log and self.low is not None and self.low <= 0:
+            raise ValueError("a log-scale range needs low > 0")
+        return self
+
+
+class SweepParams(Section):
+    """``claimvlm sweep``: an Optuna search over ``train`` keys (dotted, as in -S), each trial a
+    short run scored by validation loss and logged to MLflow; the best is written to params.yaml."""
+
+    trials: int = Field(6, gt=0)
+    max_steps: int = Field(40, gt=0, description="train.max_steps of each trial")
+    seed: int = Field(0, ge=0)
+    space: dict[str, SearchDim] = Field(default_factory=lambda: {
+        "learning_rate": SearchDim(low=1e-4, high=3e-3, log=True),
+        "warmup_steps": SearchDim(choices=(0, 10, 20)),
+    })
+
+    @field_validator("space")
+    @classmethod
+    def _train_keys(cls, v: dict[str, SearchDim]) -> dict[str, SearchDim]:
+        for key, dim in v.items():
+            sample = dim.choices[0] if dim.choices is not None else dim.low
+            try:
+                TrainParams.model_validate(apply_overrides({}, [f"{key}={sample}"]))
+            except (ValidationError, ConfigError) as err:
+                raise ValueError(f"sweep.space key {key!r} is not a usable train parameter: {err}") from None
+        return v

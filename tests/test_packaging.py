@@ -1,0 +1,74 @@
+"""The distribution: the import name is ``claimvlm`` (folders tasks/ and flows/), the wheel holds no
+top-level ``tasks`` or ``flows`` package, and ``claimvlm --help`` groups commands by stage."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import sysconfig
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FOLDERS = {"claimvlm": ROOT / "tasks", "claimvlm.flows": ROOT / "flows"}
+
+
+def _packages_on_disk() -> set[str]:
+    found = set()
+    for name, folder in FOLDERS.items():
+        for init in folder.rglob("__init__.py"):
+            if "__pycache__" not in init.parts:
+                rel = init.parent.relative_to(folder).parts
+                found.add(".".join((name, *rel)))
+    return found
+
+
+def test_every_package_folder_is_in_the_distribution() -> None:
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    assert listed == _packages_on_disk()
+
+
+@pytest.mark.system
+def test_the_installed_wheel_imports_as_claimvlm(tmp_path: Path) -> None:
+    """Build the wheel, install it (no dependencies) into a fresh venv that sees this venv's
+    libraries but not its editable install, and import from there."""
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                    "-w", str(tmp_path / "dist"), str(ROOT)], check=True, capture_output=True)
+    (wheel,) = (tmp_path / "dist").glob("claimvlm-*.whl")
+    tops = {name.split("/")[0] for name in zipfile.ZipFile(wheel).namelist()}
+    assert {t for t in tops if not t.endswith(".dist-info")} == {"claimvlm"}
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               check=True, capture_output=True, text=True).stdout.strip())
+    # A plain path line: this venv's libraries, without running its .pth files (the editable finder).
+    (site / "zz_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    with zipfile.ZipFile(wheel) as zf:
+        zf.extractall(site)
+    code = ("import claimvlm, claimvlm.flows, claimvlm.cli, importlib.util as u; print(claimvlm.__file__); "
+            "print(claimvlm.flows.__file__); print(u.find_spec('tasks'), u.find_spec('flows'))")
+    out = subprocess.run([str(python), "-c", code], check=True, capture_output=True, text=True,
+                         cwd=tmp_path).stdout.split("\n")
+    assert out[0].startswith(str(site / "claimvlm")) and out[1].startswith(str(site / "claimvlm" / "flows"))
+    assert out[2] == "None None"
+
+
+def test_help_groups_commands_by_stage() -> None:
+    from typer.testing import CliRunner
+
+    from claimvlm.cli import app
+
+    text = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "160"}).output
+    panels = [line.strip("╭─ ").split(" ─")[0] for line in text.splitlines() if line.startswith("╭─")]
+    stages = [p.split(" ")[0] for p in panels if p not in ("Options", "Commands")]
+    # Pipeline order, as in dvc.yaml, then the commands around it.
+    assert stages[:11] == ["synth", "feedback", "collect", "anonymize", "qc", "build", "train", "evaluate",
+                           "export", "gate", "serve"], panels
+    for command in ("synth", "export-feedback", "check-live", "redact-text", "pin-splits", "sweep", "rollback",
+                    "check-champion", "serve-api", "deploy", "verify-data"):
+        assert f" {command} " in text, command
