@@ -43,14 +43,14 @@ def main() -> int:
     model, processor, batches, val, base = stage.prepare(args.dataset, args.out, params)
     if torch.cuda.is_available():
         torch.cuda.reset_peak_memory_stats()
-    first = run_training(model, processor, batches, params, val=val, checkpoint_dir=ckpts)
+    first = run_training(model, batches, params, val=val, checkpoint_dir=ckpts)
     peak = torch.cuda.max_memory_allocated() if torch.cuda.is_available() else 0
     state = stage.process_state()
     if state.is_main_process:
         shutil.rmtree(checkpoint.step_dir(ckpts, args.steps))  # resume from the one before
     state.wait_for_everyone()
     model, processor, batches, val, base = stage.prepare(args.dataset, args.out, params)
-    again = run_training(model, processor, batches, params, val=val, checkpoint_dir=ckpts, resume=True)
+    again = run_training(model, batches, params, val=val, checkpoint_dir=ckpts, resume=True)
     repeated = [(a.loss, b.loss) for a, b in zip(first.logs, again.logs, strict=True) if a.step > again.resumed_at]
     agree = all(abs(a - b) <= 0.02 * abs(a) for a, b in repeated)
     train = batches.examples

@@ -90,10 +90,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CLAIMVLM = Path(sys.executable).with_name("claimvlm")
 RESULTS = ROOT / "benchmarks" / "results"
 
-# The service tests' recipe (tests/serving/conftest.py): a tiny model that answers in JSON.
-RECIPE = ["train.batch_size=4", "train.max_steps=150", "train.checkpoint_every=1000", "train.eval_every=1000",
-          "train.warmup_steps=5", "train.tokenizer_texts=100", "train.min_pixels=3136", "train.max_pixels=25088",
-          "train.early_stopping_patience=0", "train.learning_rate=0.002"]
+# The service tests' model (tests/fixtures/models.py): a tiny model that answers every page with
+# its one learned label, in JSON.
 DOCS = 24
 DOC_TYPE = "admission_discharge"
 ANSWER_TOKENS = 200  # an admission/discharge answer is about 150 tokens
@@ -206,28 +204,26 @@ def prepare(workdir: Path) -> Setup:
     os.environ.pop("MLFLOW_TRACKING_URI", None)  # this registry, not one the shell points at
     from mlflow.tracking import MlflowClient
 
-    from claimvlm.config import Params, load_params
+    from claimvlm.config import load_params
     from claimvlm.dataset.reader import read_split
-    from claimvlm.dataset.stage import build
     from claimvlm.model.tracking import configure
     from claimvlm.registry.gate import Decision
     from claimvlm.registry.registry import promote, register_candidate
-    from claimvlm.synthesis import generate
-    from claimvlm.training.stage import train
+    sys.path.insert(0, str(ROOT))  # the tests' model set-up (tests/fixtures), shared on purpose
+    from tests.fixtures.models import ANSWERING, built_dataset, train_model
 
     for stale in (reg, workdir / "work", workdir / "pages"):
         shutil.rmtree(stale, ignore_errors=True)
     work = workdir / "work"
     t0 = time.perf_counter()
     say(f"set-up: synthesising {DOCS} {DOC_TYPE} documents and building the dataset")
-    synth = Params().synth.model_copy(update={"num_docs": DOCS, "workers": 1, "doc_types": {DOC_TYPE: 1.0}})
-    generate.run(synth, work / "synth", progress=False)
-    build(work / "synth", work / "dataset", Params().build.model_copy(
-        update={"splits": {"train": 0.7, "val": 0.1, "test": 0.2}}), progress=False)
-    p = load_params(None, [*RECIPE, f"tracking.uri={uri}", f"tracking.artifact_root={artifacts}"])
+    dataset = built_dataset(work, DOCS, doc_types={DOC_TYPE: 1.0}, one_label=True,
+                            splits={"train": 1.0, "val": 0.0, "test": 0.0})
+    overrides = [*ANSWERING, f"tracking.uri={uri}", f"tracking.artifact_root={artifacts}"]
+    p = load_params(None, overrides)
     say("set-up: training the recipe model (150 CPU steps)")
     t1 = time.perf_counter()
-    train(work / "dataset", work / "run", work / "reports", p.train, p.tracking, repo_root=ROOT, progress=True)
+    train_model(dataset, work, overrides)
     train_s = time.perf_counter() - t1
     run = json.loads((work / "reports" / "run.json").read_text())
     client = MlflowClient(configure(p.tracking))
@@ -237,7 +233,7 @@ def prepare(workdir: Path) -> Setup:
     promote(client, name, version, expected_champion=None, lock_path=workdir / "lock", reason="serving benchmark")
     (workdir / "pages").mkdir()
     names = []
-    for k, record in enumerate(read_split(work / "dataset", "test")):
+    for k, record in enumerate(read_split(dataset, "train")[:6]):
         names.append(f"test{k}.png")
         (workdir / "pages" / names[-1]).write_bytes(_encode(record.page(), "PNG"))
     marker.write_text(json.dumps({"pages": names, "version": version, "train_s": train_s}))

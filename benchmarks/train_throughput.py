@@ -107,7 +107,7 @@ def measure(dataset: Path, out: Path, params: TrainParams, *, cuda: bool, count_
     n, n_trainable = matmul_params(model)
     all_params = sum(p.numel() for p in model.parameters())
     all_trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    outcome = run_training(model, processor, batches, params)
+    outcome = run_training(model, batches, params)
     samples_s, tokens_s = stage.throughput(outcome.logs)
     steady = outcome.logs[1:] or outcome.logs
     row: dict[str, Any] = {

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = [pytest.mark.slow, pytest.mark.system]  # torchrun and accelerate processes
+
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "infra" / "accelerate"
 

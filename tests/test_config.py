@@ -50,3 +50,34 @@ def test_malformed_override_and_missing_file(tmp_path: Path) -> None:
     (tmp_path / "p.yaml").write_text("- a list\n")
     with pytest.raises(ConfigError, match="mapping of sections"):
         load_params(tmp_path / "p.yaml")
+
+
+def test_sections_are_the_root_fields() -> None:
+    from claimvlm.settings import SECTIONS
+
+    assert tuple(Params.model_fields) == SECTIONS
+
+
+def test_a_command_reads_its_own_sections_and_refuses_unknown_ones(tmp_path: Path) -> None:
+    from claimvlm.settings import load_sections
+    from claimvlm.training.command import TrainSections
+
+    p = load_sections(TrainSections, ROOT / "params.yaml", ["train.max_steps=7"])
+    assert p.train.max_steps == 7 and p.tracking.experiment == Params().tracking.experiment
+    # Pipelines pass one set of overrides to every command: another section's is accepted (and
+    # checked by the command that reads it), a misspelt section is refused.
+    assert load_sections(TrainSections, ROOT / "params.yaml", ["synth.num_docs=3"]).train == p.train.model_copy(
+        update={"max_steps": Params().train.max_steps})
+    with pytest.raises(ConfigError, match="synht: unknown section"):
+        load_sections(TrainSections, ROOT / "params.yaml", ["synht.num_docs=3"])
+    # A misspelt section in the file is refused even though this command would not read it.
+    bad = tmp_path / "params.yaml"
+    bad.write_text((ROOT / "params.yaml").read_text(encoding="utf-8") + "\ntrian:\n  max_steps: 3\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="trian: unknown section"):
+        load_sections(TrainSections, bad)
+    # Another section's bad value does not stop this command (its own stage validates it).
+    other = tmp_path / "other.yaml"
+    other.write_text("synth:\n  num_docs: -1\ntrain:\n  max_steps: 5\n", encoding="utf-8")
+    assert load_sections(TrainSections, other).train.max_steps == 5
+    with pytest.raises(ConfigError, match="synth.num_docs"):
+        load_params(other)

@@ -16,7 +16,7 @@ import pytest
 from tests.dvc_project import BIN, copy_project, dvc, env, run, set_params
 from tests.s3_server import moto_server
 
-pytestmark = pytest.mark.system
+pytestmark = [pytest.mark.slow, pytest.mark.system]
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import yaml
 
 from tests.dvc_project import copy_project, dvc, set_params
 
-pytestmark = pytest.mark.system
+pytestmark = [pytest.mark.slow, pytest.mark.system]
 
 
 @pytest.fixture

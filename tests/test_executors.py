@@ -24,7 +24,7 @@ from claimvlm.privacy.stage import anonymize
 from claimvlm.quality.stage import qc
 from claimvlm.synthesis import generate
 
-pytestmark = pytest.mark.system
+pytestmark = [pytest.mark.slow, pytest.mark.system]
 
 ENV = "CLAIMVLM_EXECUTOR_TEST_KEY"
 KEY = "test-key-0123456789abcdef"

@@ -24,6 +24,8 @@ from tests.conftest import ROOT
 from tests.dvc_project import KEY, copy_project, set_params
 from tests.prefect_server import BIN, prefect_env, prefect_server
 
+pytestmark = [pytest.mark.slow, pytest.mark.system]  # a real Prefect server
+
 # ---- pipelines.yaml and the stage graph (no server) ----
 
 def test_pipelines_yaml_declares_the_nightly_retrain() -> None:

@@ -25,7 +25,7 @@ from claimvlm.quality.params import LabelNoiseParams
 from claimvlm.schema import DOC_TYPES
 from claimvlm.synthesis.generate import CLEAN, Document, encode, make_document
 
-pytestmark = pytest.mark.system
+pytestmark = [pytest.mark.slow, pytest.mark.system]
 
 SYNTH = Params().synth
 PARAMS = Params().qc.label_noise

@@ -21,6 +21,8 @@ from claimvlm.quality.label_tables import DOCUMENT_SPECS, label_tables
 from claimvlm.schema import DOC_TYPES, SCHEMAS, parse_label
 from claimvlm.synthesis.values import GENERATORS
 
+pytestmark = pytest.mark.slow  # a great-expectations context per test
+
 PER_TYPE = 16  # enough documents of each type for its plants, and some left untouched
 Label = dict[str, Any]
 Edit = Callable[[Label], None]

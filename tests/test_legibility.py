@@ -14,7 +14,7 @@ from claimvlm.synthesis.generate import CLEAN, make_document
 from claimvlm.synthesis.params import SynthParams
 from claimvlm.synthesis.render import LAYOUTS
 
-pytestmark = pytest.mark.system
+pytestmark = [pytest.mark.slow, pytest.mark.system]
 
 
 def label_value(label: dict, path: str) -> object:

@@ -14,7 +14,7 @@ from claimvlm.config import Params
 from claimvlm.quality.stage import QcError, qc
 from claimvlm.synthesis import generate
 
-pytestmark = pytest.mark.system
+pytestmark = [pytest.mark.slow, pytest.mark.system]
 
 
 @pytest.fixture(scope="module")

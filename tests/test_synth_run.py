@@ -78,6 +78,7 @@ def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(exe), *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_cli_lists_stages_and_runs_synth_with_overrides(tmp_path: Path) -> None:
     help_text = _cli("--help").stdout
     assert "synth" in help_text

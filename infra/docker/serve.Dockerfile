@@ -38,12 +38,14 @@ RUN python -m pip install --upgrade pip \
 
 # Only what the service runs: the package and params.yaml (serve-api reads -p params.yaml, here
 # /opt/claimvlm/params.yaml; -S serve.KEY=VALUE overrides it).
-COPY pyproject.toml README.md params.yaml ./
+COPY pyproject.toml README.md params.yaml constraints.txt ./
 COPY tasks tasks
-# Installed, not editable: the source copy goes, so the check below imports the installed package.
-RUN python -m pip install . \
- && rm -rf tasks build *.egg-info \
- && python -c "import torch, fastapi, uvicorn, python_multipart, prometheus_client, mlflow, tasks.cli; print('torch', torch.__version__)" \
+COPY flows flows
+# Installed, not editable, at the lock's versions: the source copy goes, so the check below
+# imports the installed package (tasks/ is installed as claimvlm, flows/ as claimvlm.flows).
+RUN python -m pip install --constraint constraints.txt . \
+ && rm -rf tasks flows build *.egg-info \
+ && python -c "import torch, fastapi, uvicorn, python_multipart, prometheus_client, mlflow, claimvlm.cli; print('torch', torch.__version__)" \
  && useradd --create-home --uid 1000 claimvlm
 
 USER claimvlm

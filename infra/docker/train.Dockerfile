@@ -7,7 +7,7 @@
 #   docker run --gpus all REGISTRY/claimvlm-train:0.1.0 train data/dataset models/train ...
 #   # several GPUs, through the accelerate configs shipped in the image (infra/accelerate/):
 #   docker run --gpus all --entrypoint accelerate REGISTRY/claimvlm-train:0.1.0 launch \
-#     --config_file infra/accelerate/ddp.yaml --num_processes 8 -m tasks.cli train ...
+#     --config_file infra/accelerate/ddp.yaml --num_processes 8 -m claimvlm.cli train ...
 #
 # torch brings its own CUDA libraries (pip wheels); the base image provides the NVIDIA runtime
 # settings. Its CUDA version must be one the hosts' driver supports.
@@ -53,9 +53,9 @@ COPY . .
 # pyproject.toml has no GPU extra (its optional dependencies are `dev` only): the project as is,
 # editable like the workers' install so that deployments find flows/ at /opt/claimvlm, plus
 # Prefect (to run flow runs) and bitsandbytes.
-RUN python -m pip install -e . "prefect==${PREFECT_VERSION}" "bitsandbytes==${BITSANDBYTES_VERSION}" \
+RUN python -m pip install --constraint constraints.txt -e . "prefect==${PREFECT_VERSION}" "bitsandbytes==${BITSANDBYTES_VERSION}" \
  && test -f infra/accelerate/ddp.yaml \
- && python -c "import torch, bitsandbytes, prefect, tasks.cli; print('torch', torch.__version__, 'cuda', torch.version.cuda)"
+ && python -c "import torch, bitsandbytes, prefect, claimvlm.cli; print('torch', torch.__version__, 'cuda', torch.version.cuda)"
 
 # No .git in the image (.dockerignore): DVC runs without an SCM here.
 RUN dvc config --local core.no_scm true \

@@ -7,7 +7,8 @@
 #
 # The project is installed the way the README's set-up (Makefile `setup`) installs it: the
 # Debian packages through infra/system-deps.sh, torch first and alone (TORCH_VERSION, as the
-# Makefile's), then `pip install -e '.[dev]'`, whose torch range that build satisfies.
+# Makefile's), then `pip install --constraint constraints.txt -e '.[dev]'` (the lock), whose torch
+# range that build satisfies.
 ARG PREFECT_VERSION=3.9.1
 ARG PYTHON_VERSION=3.11
 FROM prefecthq/prefect:${PREFECT_VERSION}-python${PYTHON_VERSION}
@@ -41,8 +42,8 @@ RUN python -m pip install --upgrade pip \
 
 COPY . .
 # prefect is pinned to the base image's version so that the project's install cannot move it.
-RUN python -m pip install -e '.[dev]' "prefect==${PREFECT_VERSION}" ${EXTRA_PACKAGES} \
- && python -c "import torch, prefect, tasks.cli; print('torch', torch.__version__)"
+RUN python -m pip install --constraint constraints.txt -e '.[dev]' "prefect==${PREFECT_VERSION}" ${EXTRA_PACKAGES} \
+ && python -c "import torch, prefect, claimvlm.cli; print('torch', torch.__version__)"
 
 # No .git in the image (.dockerignore): DVC runs without an SCM here; the remote is set locally.
 RUN dvc config --local core.no_scm true \

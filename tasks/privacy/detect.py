@@ -83,7 +83,7 @@ def _digits(s: str) -> str:
 def _mostly_digits(s: str) -> bool:
     """OCR letters are tolerated inside a number, but at least half must be real digits."""
     real = sum(ch.isdigit() for ch in s)
-    return real * 2 >= real + sum(ch in "OoIl" for ch in s)
+    return real * 2 >= real + sum(ch in P.LOOKALIKES for ch in s)
 
 
 def _near(pattern: re.Pattern[str], text: str, start: int, end: int, before: int, after: int = 0) -> bool:
@@ -125,7 +125,7 @@ def _is_rrn(m: re.Match[str], text: str) -> bool:
     birth, rest = m["birth"].translate(P.OCR_DIGITS), m["rest"]
     if not birth.isdigit() or not (1 <= int(birth[2:4]) <= 12 and 1 <= int(birth[4:6]) <= 31):
         return False
-    masked = rest.lstrip("0123456789OoIl")
+    masked = rest.lstrip("0123456789" + P.LOOKALIKES)
     if masked.strip(P.MASKS) or not _mostly_digits(m["birth"] + rest[: len(rest) - len(masked)]):
         return False  # masks may only close the number (900101-1******), never sit in between
     # 13 bare digits right after a bank word are an account number, not an RRN.

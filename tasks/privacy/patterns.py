@@ -13,9 +13,11 @@ def _alt(words: str) -> str:
     return "|".join(sorted(set(words.split()), key=len, reverse=True))
 
 
-# OCR often reads 1 as l/I and 0 as O/o inside numbers; digit-like classes accept them.
-D = "[0-9OoIl]"
-OCR_DIGITS = str.maketrans("OoIl", "0011")
+# OCR often reads 1 as l/I and 0 as O/o inside numbers: the one table of such look-alikes. The
+# detector's digit classes accept them and every comparison of numbers translates them back.
+LOOKALIKES = "OoIl"
+OCR_DIGITS = str.maketrans(LOOKALIKES, "0011")
+D = f"[0-9{LOOKALIKES}]"
 MASKS = "*xX●•"
 NB = r"(?<![0-9A-Za-z])"  # not preceded by an alphanumeric: keeps matches from starting mid-number
 NA = r"(?![0-9A-Za-z])"
@@ -98,7 +100,7 @@ SURE_HONORIFIC_SET = frozenset(SURE_HONORIFICS.split())
 # Weaker cues, checked like an ambiguous label: any short field label with a colon (본인 확인: 김춘자),
 # a word right before a bracketed number (송현우(700521-...)), a signature closing a line (- 김다인).
 NAME_COLON = re.compile(r"(?<![가-힣])[가-힣]{1,6}[ \t]?[:：][ \t]?(?P<name>[가-힣]{2,7})")
-NAME_PAREN = re.compile(r"(?<![가-힣])(?P<name>[가-힣]{2,4})[ \t]?\((?=[ \t]?[0-9OoIl+])")
+NAME_PAREN = re.compile(rf"(?<![가-힣])(?P<name>[가-힣]{{2,4}})[ \t]?\((?=[ \t]?[0-9{LOOKALIKES}+])")
 # A word right before another identifier, across a separator: 김상철 / 010-..., 홍동현, 900101-...
 NAME_BEFORE_ID = re.compile(r"(?<![가-힣])(?P<name>[가-힣]{2,4})[ \t]*[,/|·▶:(]?[ \t]*[(]?$")
 NAME_SIGNATURE = re.compile(r"(?:^|(?<=\s))[-–/][ \t]*(?P<name>[가-힣]{2,4})[ \t]*$", re.MULTILINE)
@@ -109,7 +111,7 @@ SPACED_STOP = frozenset("명 등 외 분 일 월 년 회 개 건 및 중 후 씨
 # --- resident registration number ---------------------------------------------------------------
 RRN = re.compile(
     rf"{NB}(?P<birth>{D}{{6}})(?P<sep>[ \t]?[-–][ \t]?|[ \t])?"
-    rf"(?P<rest>[0-9OoIl{MASKS}]{{7}})(?![0-9A-Za-z{MASKS}])"
+    rf"(?P<rest>[0-9{LOOKALIKES}{MASKS}]{{7}})(?![0-9A-Za-z{MASKS}])"
 )
 
 # --- phones ---------------------------------------------------------------------------------------
@@ -125,7 +127,7 @@ PHONE = re.compile(
 
 # --- cards, accounts ------------------------------------------------------------------------------
 CARD = re.compile(
-    rf"{NB}(?P<g1>{D}{{4}})(?P<sep>[ \t\-]?)(?P<g2>[0-9OoIl*]{{4}})(?P=sep)(?P<g3>[0-9OoIl*]{{4}})(?P=sep)"
+    rf"{NB}(?P<g1>{D}{{4}})(?P<sep>[ \t\-]?)(?P<g2>[0-9{LOOKALIKES}*]{{4}})(?P=sep)(?P<g3>[0-9{LOOKALIKES}*]{{4}})(?P=sep)"
     rf"(?P<g4>{D}{{4}}){NA}"
 )
 CARD_CONTEXT = re.compile(r"카드|card|Card|CARD|신용|체크|결제|할부")

@@ -18,9 +18,9 @@ from collections.abc import Iterator
 
 from claimvlm import rrn as rrn_lib
 from claimvlm.errors import ClaimvlmError
+from claimvlm.privacy.patterns import OCR_DIGITS
 from claimvlm.synthesis import korean_data as kd
 
-_OCR_DIGITS = str.maketrans({"l": "1", "I": "1", "|": "1", "O": "0", "o": "0"})
 _SIDO = tuple(kd.REGIONS)
 # Short province names used in addresses ("서울 강남구 ...") -> the table's full name.
 _SIDO_SHORT = {s[:2]: s for s in _SIDO} | {"충북": "충청북도", "전남": "전라남도", "경남": "경상남도", "강원": "강원특별자치도"}
@@ -110,7 +110,7 @@ class Pseudonymizer:
 
         The legacy check digit is made to fail on purpose, so a surrogate is never a valid legacy
         number (a real person's number issued before October 2020 always validates)."""
-        digits = re.sub(r"\D", "", value.translate(_OCR_DIGITS).replace("*", "0").replace("x", "0"))
+        digits = re.sub(r"\D", "", value.translate(OCR_DIGITS).replace("*", "0").replace("x", "0"))
         if len(digits) != 13:
             return self.shaped(value)
         st = self._stream("rrn", digits)
@@ -128,7 +128,7 @@ class Pseudonymizer:
 
     def phone(self, value: str) -> str:
         """Keeps the country/area/mobile prefix and separators; replaces the subscriber digits."""
-        normal = re.sub(r"\D", "", value.translate(_OCR_DIGITS))
+        normal = re.sub(r"\D", "", value.translate(OCR_DIGITS))
         m = re.match(r"^(\+?82[\s.-]*)?(0?1[016789]|0?2|0?[3-6][1-5])", value.strip())
         keep = len(re.sub(r"\D", "", m.group(0))) if m else 0
         st = self._stream("phone", normal)
@@ -159,7 +159,7 @@ class Pseudonymizer:
     def shaped(self, value: str) -> str:
         """Any other identifier (chart, licence, card, account, passport, policy numbers):
         digits become other digits and letters other letters, everything else stays."""
-        normal = re.sub(r"[\s-]", "", value.translate(_OCR_DIGITS))
+        normal = re.sub(r"[\s-]", "", value.translate(OCR_DIGITS))
         for attempt in range(8):
             st = self._stream("shaped", normal, attempt)
             out = []

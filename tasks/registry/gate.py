@@ -46,10 +46,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from claimvlm.evaluation.metrics import Interval  # (low, point, high): one type for both
     from claimvlm.registry.params import GateParams
 
-Interval = tuple[float, float, float]
-Metrics = Mapping[str, Interval]
+    Metrics = Mapping[str, Interval]
+
 LOWER_IS_BETTER = frozenset({"cer", "wer"})
 BASE_METRIC = "weighted_score"
 

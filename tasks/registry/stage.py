@@ -18,9 +18,10 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
+from claimvlm.evaluation.metrics import Interval
 from claimvlm.evaluation.params import EvaluateParams
 from claimvlm.model.params import TrackingParams
-from claimvlm.registry.gate import Decision, Interval, decide
+from claimvlm.registry.gate import Decision, decide
 from claimvlm.registry.params import GateParams
 
 

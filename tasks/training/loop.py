@@ -156,7 +156,7 @@ class _Sigterm:
             signal.signal(signal.SIGTERM, self._old)
 
 
-def run_training(model: nn.Module, processor: Any, batches: Batches, params: TrainParams, *,
+def run_training(model: nn.Module, batches: Batches, params: TrainParams, *,
                  val: Batches | None = None, checkpoint_dir: Path | None = None, resume: bool = False,
                  on_step: Callable[[StepLog], None] | None = None) -> Outcome:
     """Train up to ``params.max_steps`` optimizer steps; the model is updated in place.
@@ -322,4 +322,4 @@ def train_steps(model: nn.Module, processor: Any, records: Sequence[dict[str, An
     to ~0 has a bug, not a data problem."""
     batches = Batches(examples_from(records, images), processor, batch_size=params.batch_size,
                       seed=params.seed, overfit=overfit_batch)
-    return run_training(model, processor, batches, params, on_step=on_step).logs
+    return run_training(model, batches, params, on_step=on_step).logs

@@ -26,7 +26,7 @@ def overfit_batch(dataset: Path, out: Path, params: TrainParams) -> tuple[float,
     part that should train), not a data problem."""
     model, processor, batches, _val, _base = prepare(dataset, out, params)
     one = Batches(batches.examples, processor, batch_size=params.batch_size, seed=params.seed, overfit=True)
-    logs = run_training(model, processor, one, params).logs
+    logs = run_training(model, one, params).logs
     return logs[0].loss, logs[-1].loss
 
 

@@ -246,7 +246,7 @@ def train(dataset: Path, out: Path, reports: Path, params: TrainParams, tracking
                 if logger is not None:
                     logger.log_step(log.step, _step_metrics(log))
 
-            outcome = run_training(model, processor, batches, params, val=val, checkpoint_dir=ckpts,
+            outcome = run_training(model, batches, params, val=val, checkpoint_dir=ckpts,
                                    resume=earlier is not None, on_step=on_step)
         samples_s, tokens_s = throughput(outcome.logs)
         result = {"steps": len(outcome.logs), "resumed_at": outcome.resumed_at, "final_loss": outcome.logs[-1].loss,

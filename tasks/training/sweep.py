@@ -129,7 +129,7 @@ def _train(dataset: Path, out: Path, params: TrainParams, log: Any) -> float:
     """One trial's training; its best validation loss (a non-finite one counts as diverged)."""
     model, processor, batches, val, _ = prepare(dataset, out, params)  # out/base reused when it matches
     try:
-        outcome = run_training(model, processor, batches, params, val=val,
+        outcome = run_training(model, batches, params, val=val,
                                on_step=lambda step: log.log_step(step.step, _step_metrics(step)))
     finally:
         del model

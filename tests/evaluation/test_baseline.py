@@ -194,6 +194,7 @@ def exact_fraction(labels: Sequence[dict], predictions: Sequence[str]) -> float:
     return sum(s.exact for s in scores) / len(scores)
 
 
+@pytest.mark.slow
 @pytest.mark.system
 def test_clean_pages_are_read_into_their_fields(synth_params: SynthParams, tmp_path: Path) -> None:
     require_tesseract("kor+eng")

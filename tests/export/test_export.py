@@ -26,6 +26,8 @@ from claimvlm.model.package import PackagingError, load_trained, save_trained
 from claimvlm.model.reading import generate_json
 from tests.fixtures.models import SMALL, built_dataset, tracking_overrides, train_model
 
+pytestmark = pytest.mark.slow  # a LoRA model trained, exported and evaluated
+
 RECIPE = [*SMALL, "train.method=lora", "train.max_steps=30", "train.learning_rate=0.005",
           "evaluate.max_new_tokens=48", "evaluate.bootstrap=100", "evaluate.canary_size=2",
           "evaluate.report_examples=0"]

@@ -202,6 +202,7 @@ def test_smoke_failure_of_a_first_champion_withdraws_it(store: Store) -> None:
         f"cer: expected 0.1000, but models:/{name}@champion reported no such metric",)
 
 
+@pytest.mark.slow
 def test_concurrent_promotions_exactly_one_wins(store: Store) -> None:
     name = model_name()
     v1 = add_version(store, name, 0.5)

@@ -18,9 +18,10 @@ from claimvlm.serving.inputs import InputLimits
 from tests.serving.conftest import Registered, sample, serving, settings, settled, upload
 from tests.serving.test_inputs import crafted_png, encode, noisy, page
 
-# One worker runs this file, in order: the last test reads the metrics the tests above left
-# (pytest -n 2 runs with --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("serving-app")
+pytestmark = pytest.mark.slow  # a model trained for the service (tests/fixtures/models.py)
+
+# The last test reads the metrics the tests above left: `make test` runs pytest -n 2 with
+# --dist loadfile, so one worker runs this file, in file order.
 
 LIMITS = InputLimits(max_bytes=5_000_000)
 

@@ -12,6 +12,8 @@ from claimvlm.feedback.params import FeedbackParams
 from claimvlm.feedback.store import FeedbackStore
 from tests.serving.conftest import Registered, sample, serving, settings, upload
 
+pytestmark = pytest.mark.slow  # a model trained for the service
+
 
 def test_a_correction_is_stored_against_its_answer_and_scored(registered: Registered, tmp_path: Path,
                                                              caplog: pytest.LogCaptureFixture) -> None:

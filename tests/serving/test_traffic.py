@@ -14,6 +14,8 @@ import pytest
 
 from tests.serving.conftest import Registered, sample, serving, settings, settled, upload
 
+pytestmark = pytest.mark.slow  # a model trained for the service, under traffic
+
 
 def test_concurrent_pages_are_read_in_one_batch_with_the_answers_they_get_alone(registered: Registered) -> None:
     pages = registered.pages[:4]

@@ -29,6 +29,8 @@ from claimvlm.registry.stage import GateResult, run_gate
 from tests.fixtures.models import SMALL, built_dataset, tracking_overrides
 from tests.training.tiny_data import with_truncated_labels
 
+pytestmark = pytest.mark.slow  # three models trained for minutes
+
 SETTINGS = [*SMALL, "train.learning_rate=0.002", "evaluate.max_new_tokens=200", "evaluate.bootstrap=200", "evaluate.canary_size=2",
             "evaluate.report_examples=1"]
 WEAK_STEPS, GOOD_STEPS = 10, 200

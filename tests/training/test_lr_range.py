@@ -19,6 +19,8 @@ from claimvlm.training.methods import apply_method
 from claimvlm.training.params import TrainParams
 from tests.training.tiny_data import stand_in_page
 
+pytestmark = pytest.mark.slow  # LR range tests on the tiny model
+
 START, END = 1e-6, 100.0
 ModelBatch = tuple[Any, dict[str, torch.Tensor]]
 

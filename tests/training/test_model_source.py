@@ -89,6 +89,7 @@ def test_encode_masks_all_but_theanswer(loaded: tuple[Any, Any], records: list[d
         encode_example(processor, records[0], stand_in_page(0), max_length=50)
 
 
+@pytest.mark.slow
 def test_tiny_trains_and_generates(loaded: tuple[Any, Any], records: list[dict[str, Any]]) -> None:
     model, processor = loaded
     torch.manual_seed(0)

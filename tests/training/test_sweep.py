@@ -20,6 +20,8 @@ from claimvlm.training.sweep import SweepResult, sweep, write_best
 from tests.conftest import ROOT
 from tests.fixtures.models import built_dataset
 
+pytestmark = pytest.mark.slow  # Optuna trials, each a short training run
+
 SETTINGS = ["train.batch_size=2", "train.warmup_steps=1", "train.tokenizer_texts=100", "train.min_pixels=3136",
             "train.max_pixels=25088", "train.method=lora", "train.eval_every=50"]
 SPACE = {"learning_rate": SearchDim(low=1e-4, high=1e-2, log=True), "lora.r": SearchDim(choices=(4, 8))}

@@ -23,6 +23,8 @@ from claimvlm.training.params import TrainParams
 from claimvlm.training.stage import train
 from tests.fixtures.models import built_dataset
 
+pytestmark = pytest.mark.slow  # the train stage run end to end, killed, resumed, on two processes
+
 CLI = [sys.executable, "-m", "claimvlm.cli"]
 # Small and fast, but every mechanism on: checkpoints every 2 steps, validation every 3.
 SETTINGS = ["train.max_steps=10", "train.batch_size=2", "train.checkpoint_every=2", "train.eval_every=3",
