@@ -22,7 +22,7 @@ from claimvlm.cli import app as cli_app
 from claimvlm.config import load_params
 from claimvlm.settings import ConfigError
 from tests import test_infra as infra
-from tests.test_infra import COMPOSE, DOCKER, K8S, ROOT, _broken, command_args, option, published, read_yaml
+from tests.infra_checks import COMPOSE, DOCKER, K8S, ROOT, _broken, command_args, option, published, read_yaml
 
 PROM, GRAFANA = infra.INFRA / "prometheus", infra.INFRA / "grafana"
 DASHBOARD = GRAFANA / "dashboards" / "claimvlm-serving.json"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import sysconfig
 import tomllib
 import zipfile
 from pathlib import Path
@@ -46,14 +45,17 @@ def test_the_installed_wheel_imports_as_claimvlm(tmp_path: Path) -> None:
     python = venv / "bin" / "python"
     site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                check=True, capture_output=True, text=True).stdout.strip())
-    # A plain path line: this venv's libraries, without running its .pth files (the editable finder).
-    (site / "zz_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    # This interpreter's library folders as plain path lines: no .pth file of theirs runs there, so
+    # the editable install's finder does not come along; the checkout itself is left out too.
+    libraries = [p for p in sys.path if p and Path(p).is_dir() and Path(p).resolve() not in (ROOT, ROOT / "tests")]
+    (site / "zz_deps.pth").write_text("\n".join(libraries) + "\n")
     with zipfile.ZipFile(wheel) as zf:
         zf.extractall(site)
     code = ("import claimvlm, claimvlm.flows, claimvlm.cli, importlib.util as u; print(claimvlm.__file__); "
             "print(claimvlm.flows.__file__); print(u.find_spec('tasks'), u.find_spec('flows'))")
-    out = subprocess.run([str(python), "-c", code], check=True, capture_output=True, text=True,
-                         cwd=tmp_path).stdout.split("\n")
+    done = subprocess.run([str(python), "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout.split("\n")
     assert out[0].startswith(str(site / "claimvlm")) and out[1].startswith(str(site / "claimvlm" / "flows"))
     assert out[2] == "None None"
 

@@ -1,6 +1,7 @@
 """The gate stage's command and the registry's: ``claimvlm gate`` (claimvlm.registry.stage),
-``check-champion``, ``rollback``, ``promote``, ``canary start|end`` and ``history``: every move of
-the ``champion`` and ``challenger`` aliases, each recorded with its actor and reason."""
+``check-champion`` and ``check-live`` (the monitor's checks), ``rollback``, ``promote``,
+``canary start|end`` and ``history``: every move of the ``champion`` and ``challenger`` aliases,
+each recorded with its actor and reason."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from rich.table import Table
 
 from claimvlm.cli_common import ParamsOpt, SetOpt, actor, console, fail, sections
 from claimvlm.evaluation.params import EvaluateParams
+from claimvlm.feedback.params import FeedbackParams
 from claimvlm.model.params import TrackingParams
 from claimvlm.registry.params import GateParams
 from claimvlm.registry.session import registry_client, registry_session
@@ -26,6 +28,10 @@ class RegistrySections(Section):
     gate: GateParams = GateParams()
     evaluate: EvaluateParams = EvaluateParams()
     tracking: TrackingParams = TrackingParams()
+
+
+class LiveSections(RegistrySections):
+    feedback: FeedbackParams = FeedbackParams()  # the store of reviewers' corrections, the rollback policy
 
 
 def gate_cmd(
@@ -171,9 +177,32 @@ def history_cmd(
     console.print(table)
 
 
+def check_live_cmd(
+    lock: LockOpt = Path("mlflow/registry.lock"),
+    params: ParamsOpt = Path("params.yaml"),
+    set_: SetOpt = None,
+) -> None:
+    """Reviewers' corrections per version: roll a worse champion back; withdraw or promote a canary.
+    Exit 2 when it rolled back or withdrew a canary (the output says which), 0 otherwise."""
+    from claimvlm.feedback.monitor import check_live
+    from claimvlm.feedback.store import FeedbackStore
+
+    with registry_session(LiveSections, params, set_) as (p, client):
+        store = FeedbackStore(p.feedback.store_url)
+        try:
+            done = check_live(client, p.tracking.registered_model, store, p.feedback.rollback,
+                              p.evaluate.field_weights, lock_path=lock, actor=actor("monitor:live-quality"))
+        finally:
+            store.close()
+    for line in done.lines():
+        console.print(line, markup=False, soft_wrap=True)
+    if any(e.action in ("rollback", "canary_end") for e in done.events):
+        raise typer.Exit(2)
+
+
 def register(app: typer.Typer) -> None:
-    for name, command in (("gate", gate_cmd), ("check-champion", check_champion_cmd), ("rollback", rollback_cmd),
-                          ("promote", promote_cmd), ("history", history_cmd)):
+    for name, command in (("gate", gate_cmd), ("check-champion", check_champion_cmd), ("check-live", check_live_cmd),
+                          ("rollback", rollback_cmd), ("promote", promote_cmd), ("history", history_cmd)):
         app.command(name, rich_help_panel=PANEL)(command)
     canary = typer.Typer(no_args_is_help=True, help="Send a share of traffic to a gate-approved version.")
     canary.command("start")(canary_start_cmd)

@@ -20,9 +20,6 @@ from tests.serving.test_inputs import crafted_png, encode, noisy, page
 
 pytestmark = pytest.mark.slow  # a model trained for the service (tests/fixtures/models.py)
 
-# The last test reads the metrics the tests above left: `make test` runs pytest -n 2 with
-# --dist loadfile, so one worker runs this file, in file order.
-
 LIMITS = InputLimits(max_bytes=5_000_000)
 
 
@@ -166,20 +163,31 @@ def test_bad_input_is_refused_with_its_kind(service: httpx.Client, kind: str) ->
     assert r.headers["X-Request-ID"]
 
 
+def _odd_bodies(service: httpx.Client) -> list[httpx.Response]:
+    """A body over the limit by its length, a form without a file, a garbled multipart body."""
+    return [upload(service, b"\x00" * (LIMITS.max_bytes + 2 * MULTIPART_SLACK)),
+            service.post("/v1/extract", data={"other": "x"}),
+            service.post("/v1/extract", content=b"--x\r\nnot a part", headers={
+                "content-type": "multipart/form-data; boundary=x"})]
+
+
 def test_oversized_body_refused_from_its_length(service: httpx.Client) -> None:
-    r = upload(service, b"\x00" * (LIMITS.max_bytes + 2 * MULTIPART_SLACK))
+    r, no_file, garbled = _odd_bodies(service)
     assert r.status_code == 413 and r.json()["error"] == "too_large"
-    no_file = service.post("/v1/extract", data={"other": "x"})
     assert no_file.status_code == 400 and no_file.json()["error"] == "no_file"
-    garbled = service.post("/v1/extract", content=b"--x\r\nnot a part", headers={
-        "content-type": "multipart/form-data; boundary=x"})
     assert garbled.status_code in (400, 415) and garbled.json()["error"] in ("bad_multipart", "no_file")
 
 
-def test_still_ready_and_metrics_count_everything(service: httpx.Client) -> None:
-    # runs after the tests above (file order): every bad input left the service ready
-    assert service.get("/health/ready").json() == {"ready": True, "model_version": "1"}
-    r = service.get("/metrics")
+def test_still_ready_and_metrics_count_everything(registered: Registered) -> None:
+    """A service of its own (tests run in any order) gets two pages and every bad input above; it
+    stays ready and its metrics count each request."""
+    with serving(settings(), registered.tracking, LIMITS) as service:
+        assert [upload(service, data).status_code for data in registered.pages[:2]] == [200, 200]
+        for data, content_type, _status in BAD.values():
+            upload(service, data, content_type)
+        _odd_bodies(service)
+        assert service.get("/health/ready").json() == {"ready": True, "model_version": "1"}
+        r = service.get("/metrics")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
     text = r.text
     assert sample(text, "claimvlm_model_info", version="1") == 1.0

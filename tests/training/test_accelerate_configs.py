@@ -17,7 +17,7 @@ import pytest
 
 pytestmark = [pytest.mark.slow, pytest.mark.system]  # torchrun and accelerate processes
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = ROOT / "infra" / "accelerate"
 
 # file: (distributed_type, mixed_precision, num_processes, num_machines, launcher flag it resolves to)

@@ -24,8 +24,8 @@ from claimvlm.privacy.detect import (
     redact,
 )
 
-EVAL_SET = Path(__file__).resolve().parent / "data" / "pii_eval.jsonl"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
+EVAL_SET = ROOT / "tests" / "data" / "pii_eval.jsonl"
 
 
 def found(text: str) -> set[tuple[str, str]]:
