@@ -53,15 +53,38 @@ def apply_overrides(data: dict[str, Any], overrides: Sequence[str]) -> dict[str,
     return data
 
 
+def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``over`` laid onto ``base``: mappings merge key by key, anything else replaces."""
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def _read_file(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """One parameter file; a profile (``extends: params.yaml``, relative to the profile) is laid
+    onto the file it extends, so it states only what differs (profiles/production.yaml)."""
+    if path.resolve() in seen:
+        raise ConfigError(f"{path}: 'extends' loops back to a file it came from")
+    loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if loaded is not None and not isinstance(loaded, dict):
+        raise ConfigError(f"{path}: expected a mapping of sections, got {type(loaded).__name__}")
+    data = dict(loaded or {})
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    parent_path = path.parent / str(parent)
+    if not parent_path.is_file():
+        raise ConfigError(f"{path}: extends {parent!r}, which does not exist ({parent_path})")
+    return _merged(_read_file(parent_path, (*seen, path.resolve())), data)
+
+
 def read_params(path: Path | None, overrides: Sequence[str] = ()) -> dict[str, Any]:
     """params.yaml (if given and present) as a dict, overrides applied. The default file may be
     absent (every section has defaults); a file named explicitly must exist."""
     data: dict[str, Any] = {}
     if path is not None and path.exists():
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if loaded is not None and not isinstance(loaded, dict):
-            raise ConfigError(f"{path}: expected a mapping of sections, got {type(loaded).__name__}")
-        data = loaded or {}
+        data = _read_file(path)
     elif path is not None and path != Path("params.yaml"):
         raise ConfigError(f"parameter file {path} does not exist")
     return apply_overrides(data, overrides)

@@ -81,3 +81,21 @@ def test_a_command_reads_its_own_sections_and_refuses_unknown_ones(tmp_path: Pat
     assert load_sections(TrainSections, other).train.max_steps == 5
     with pytest.raises(ConfigError, match="synth.num_docs"):
         load_params(other)
+
+
+def test_a_profile_states_only_what_differs_and_extends_params_yaml(tmp_path: Path) -> None:
+    from claimvlm.settings import ConfigError, load_sections
+
+    production = load_sections(Params, ROOT / "profiles" / "production.yaml")
+    default = load_sections(Params, ROOT / "params.yaml")
+    assert production.gate.must_beat_baseline and not default.gate.must_beat_baseline
+    assert production.build.anchoring.mode == "ocr"
+    assert production.synth == default.synth and production.train == default.train  # the rest is params.yaml's
+    assert production.gate.tolerance == default.gate.tolerance  # nested sections merge key by key
+    (tmp_path / "a.yaml").write_text("extends: b.yaml\n")
+    (tmp_path / "b.yaml").write_text("extends: a.yaml\n")
+    with pytest.raises(ConfigError, match="loops"):
+        load_sections(Params, tmp_path / "a.yaml")
+    (tmp_path / "c.yaml").write_text("extends: missing.yaml\n")
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_sections(Params, tmp_path / "c.yaml")

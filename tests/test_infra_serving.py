@@ -33,7 +33,7 @@ METRICS = {"claimvlm_requests": ("counter", {"route", "status", "version"}),
            "claimvlm_errors": ("counter", {"kind"}), "claimvlm_batch_size": ("histogram", {"version"}),
            "claimvlm_inference_seconds": ("histogram", {"version"}), "claimvlm_queue_depth": ("gauge", set()),
            "claimvlm_model_info": ("gauge", {"version", "role"}), "claimvlm_model_swaps": ("counter", {"result"}),
-           "claimvlm_field_confidence": ("histogram", set())}
+           "claimvlm_field_confidence": ("histogram", set()), "claimvlm_anchor_seconds": ("histogram", {"version"})}
 LABEL_VALUES = {"route": {"/health/live", "/health/ready", "/v1/extract", "/v1/feedback", "/metrics", "other"},
                 "kind": {"empty", "too_large", "not_an_image", "content_type", "content_type_mismatch", "truncated",
                          "decompression_bomb", "too_small", "slow_upload", "no_file", "bad_multipart", "not_ready",

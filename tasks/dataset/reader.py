@@ -15,6 +15,7 @@ from PIL import Image
 
 from claimvlm.dataset.shards import sha256_file
 from claimvlm.errors import ClaimvlmError
+from claimvlm.model.prompt import DEFAULT_INSTRUCTION, AnchorParams, PromptSpec, anchor_text
 
 SPLITS = ("train", "val", "test")
 _IMAGE_EXTS = ("png", "jpg", "jpeg")
@@ -103,3 +104,26 @@ def label_of(example: Example) -> dict[str, Any]:
 def instruction_of(example: Example) -> str:
     content = example.record["messages"][0]["content"]
     return next(c["text"] for c in content if c.get("type") == "text")
+
+
+def prompt_of(dataset: Path) -> PromptSpec:
+    """The prompt the build stage wrote into the dataset's records (its instruction and anchoring)."""
+    card = Path(dataset) / "card.json"
+    if not card.is_file():
+        raise DataError(f"{card} is missing: {dataset} is not a dataset the build stage wrote")
+    params = json.loads(card.read_text(encoding="utf-8")).get("params", {})
+    return PromptSpec(params.get("instruction") or DEFAULT_INSTRUCTION,
+                      AnchorParams(**params.get("anchoring", {"mode": "none"})))
+
+
+def prompt_for(example: Example, spec: PromptSpec) -> str:
+    """The user text ``spec``'s model reads this page with: the anchor from the words the build stage
+    stored when it read the page with the same engine, else read now. A model trained on other
+    prompts than the dataset's (an older champion, a base) is thus asked the way it was trained."""
+    if not spec.anchored:
+        return spec.instruction
+    ocr = example.record.get("ocr")
+    if ocr and ocr.get("engine") == spec.anchoring.engine and "words" in ocr:
+        rec = example.record
+        return spec.user_text(anchor_text(ocr["words"], int(rec["width"]), int(rec["height"]), spec.anchoring))
+    return spec.text_for(example.page())

@@ -68,11 +68,13 @@ def bucket_name(bucket: float) -> str:
     return f"{bucket:g}"
 
 
-def conversation(doc: Document, *, split: str, group: str, bucket: float, instruction: str) -> dict[str, Any]:
+def conversation(doc: Document, *, split: str, group: str, bucket: float, user_text: str,
+                 ocr: dict[str, Any] | None = None) -> dict[str, Any]:
     """The record Qwen2.5-VL's chat template and TRL's vision SFT collators take.
 
     ``image`` is the image's path relative to the dataset root (``out/``); in a shard the same
-    bytes are the sample's ``png``/``jpg`` member."""
+    bytes are the sample's ``png``/``jpg`` member. ``ocr`` (anchoring on): the engine's words with
+    their boxes, kept so that evaluation's OCR baseline parses the very reading the prompt holds."""
     return {
         "id": doc.doc_id,
         "image": f"images/{doc.image_name}",
@@ -84,10 +86,10 @@ def conversation(doc: Document, *, split: str, group: str, bucket: float, instru
         "bucket": bucket,
         "capture": doc.capture,
         "messages": [
-            {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": instruction}]},
+            {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": user_text}]},
             {"role": "assistant", "content": [{"type": "text", "text": label_text(doc.label)}]},
         ],
-    }
+    } | ({"ocr": ocr} if ocr is not None else {})
 
 
 def _error_fields(err: ValidationError) -> str:

@@ -3,6 +3,7 @@ JSONL, aspect buckets and a dataset card. Everything it writes is a function of 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import shutil
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from PIL import Image
 from tqdm import tqdm
 
 from claimvlm.dataset.card import dumps, render_markdown
@@ -35,6 +37,8 @@ from claimvlm.dataset.splits import (
     pinned_groups,
     split_quality,
 )
+from claimvlm.model.prompt import AnchorParams, PromptSpec, Words, anchor_text, read_words
+from claimvlm.parallel import process_map
 
 PRIVACY_REPORTS = {"dp_summary": "dp_summary.json", "k_anonymity": "k_anonymity.json"}
 # What build owns inside ``out``; only these are removed before writing.
@@ -110,6 +114,18 @@ def _samples(docs: list[Document], records: dict[str, dict[str, Any]], out: Path
         yield Sample(doc.doc_id, {doc.ext: data, "json": line})
 
 
+def _page_words(path: Path, params: AnchorParams) -> Words:
+    with Image.open(path) as image:
+        return read_words(image.convert("RGB"), params)
+
+
+def read_anchors(docs: Sequence[Document], params: AnchorParams, *, workers: int, progress: bool) -> dict[str, Words]:
+    """Every page's OCR words, read on ``workers`` processes: the anchors of the prompts."""
+    found = process_map(functools.partial(_page_words, params=params), [d.image for d in docs], workers=workers,
+                        desc="build: anchors", progress=progress, chunksize=1)
+    return {d.doc_id: w for d, w in zip(docs, found, strict=True)}
+
+
 def build(src: Path, out: Path, params: BuildParams, *, privacy_reports: Path | None = None,
           upstream_manifests: Sequence[Path] = (), pinned_splits: Path | None = None,
           progress: bool = True) -> BuildResult:
@@ -137,13 +153,17 @@ def build(src: Path, out: Path, params: BuildParams, *, privacy_reports: Path | 
     group_split = assign_splits(group_types, params.splits, params.seed, fixed)
     doc_split = {d.doc_id: group_split[doc_group[d.doc_id]] for d in docs}
 
+    spec = PromptSpec(params.instruction, params.anchoring)
+    words = read_anchors(docs, params.anchoring, workers=params.workers, progress=progress) if spec.anchored else {}
     records: dict[str, dict[str, Any]] = {}
     buckets: dict[str, dict[str, list[str]]] = {
         s: {bucket_name(b): [] for b in sorted(params.aspect_buckets)} for s in SPLITS}
     for d in docs:
         bucket = nearest_bucket(d.width, d.height, params.aspect_buckets)
-        records[d.doc_id] = conversation(d, split=doc_split[d.doc_id], group=doc_group[d.doc_id],
-                                         bucket=bucket, instruction=params.instruction)
+        ocr = {"engine": params.anchoring.engine, "words": words[d.doc_id]} if spec.anchored else None
+        anchor = anchor_text(words[d.doc_id], d.width, d.height, params.anchoring) if spec.anchored else None
+        records[d.doc_id] = conversation(d, split=doc_split[d.doc_id], group=doc_group[d.doc_id], bucket=bucket,
+                                         user_text=spec.user_text(anchor), ocr=ocr)
         buckets[doc_split[d.doc_id]][bucket_name(bucket)].append(d.doc_id)
 
     _reset(out)

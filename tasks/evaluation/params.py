@@ -11,7 +11,10 @@ class EvaluateParams(Section):
     """Evaluation on the test split. Field paths are dotted (``diagnoses.kcd_code``,
     ``line_items.amount``) and matched with shell-style patterns; the first match decides."""
 
-    max_new_tokens: int = Field(768, gt=0, description="generation budget per page (an itemized bill is long)")
+    max_new_tokens: int = Field(1280, gt=0, description="generation budget per page (a bill of 16 lines is ~1,100 tokens)")
+    batch_size: int = Field(4, gt=0, description="pages decoded together (left-padded) by each model")
+    cache_dir: str | None = Field(".cache/evaluate", description="the base model's answers, kept by a key of "
+                                  "everything they depend on (None: read the test split with it every run)")
     field_weights: dict[str, float] = Field(default_factory=lambda: {
         "document_type": 2.0, "*kcd_code": 3.0, "*date": 2.0, "care_*": 2.0, "*total": 2.0, "*amount*": 2.0,
         "*share": 2.0, "full_self_pay": 2.0, "non_covered": 2.0, "patient_rrn": 2.0, "days": 2.0,

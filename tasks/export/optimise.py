@@ -27,6 +27,7 @@ from torch import nn
 
 from claimvlm.model.int8 import DEFAULT_SCOPE, INT8_FILE, Scope, quantize_int8
 from claimvlm.model.package import MANIFEST, PackagingError, load_trained, verify, write_package
+from claimvlm.model.prompt import PROMPT_FILE
 
 
 def disk_bytes(folder: Path) -> int:
@@ -63,6 +64,12 @@ def _trained(package_dir: Path) -> dict[str, Any]:
     return manifest
 
 
+def _copy_prompt(package_dir: Path, tmp: Path) -> None:
+    """The export reads pages as its source was trained to: the same prompt file."""
+    if (package_dir / PROMPT_FILE).is_file():
+        shutil.copy2(package_dir / PROMPT_FILE, tmp / PROMPT_FILE)
+
+
 def export_merged(package_dir: Path, out_dir: Path) -> Path:
     """A full package of ``package_dir``'s model: its adapter merged into the base (peft's
     ``merge_and_unload``, as ``load_trained`` does), or a copy of weights already full."""
@@ -81,6 +88,7 @@ def export_merged(package_dir: Path, out_dir: Path) -> Path:
     def save(tmp: Path) -> dict[str, Any]:
         model.save_pretrained(tmp / "weights")
         processor.save_pretrained(tmp / "processor")
+        _copy_prompt(package_dir, tmp)
         how = "adapter merged into its base (peft merge_and_unload)"
         return {"format": "full", "export": _origin(package_dir, manifest, "merged", how)}
 
@@ -102,6 +110,7 @@ def export_int8(package_dir: Path, out_dir: Path, *, scope: Scope = DEFAULT_SCOP
         model.generation_config.save_pretrained(weights)
         torch.save(model.state_dict(), weights / INT8_FILE)
         processor.save_pretrained(tmp / "processor")
+        _copy_prompt(package_dir, tmp)
         how = f"torch dynamic int8 quantisation of {len(settings['modules'])} nn.Linear layers ({scope})"
         origin = {**_origin(package_dir, manifest, "int8", how),
                   "memory_bytes": {"float32": float_bytes, "int8": memory_bytes(model)}}

@@ -79,9 +79,17 @@ class Encoded:
     grid: torch.Tensor
 
 
-def encode(processor: Any, page: Any, instruction: str) -> Encoded:
-    """The prompt of ``generate_json`` (claimvlm.model.package), built the same way."""
-    messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": instruction}]}]
+def per_page(texts: str | Sequence[str], pages: Sequence[Any]) -> list[str]:
+    """One user text per page: one text for all, or each page's own (anchored prompts)."""
+    out = [texts] * len(pages) if isinstance(texts, str) else list(texts)
+    if len(out) != len(pages):
+        raise ValueError(f"{len(pages)} pages but {len(out)} prompt texts")
+    return out
+
+
+def encode(processor: Any, page: Any, text: str) -> Encoded:
+    """The prompt of ``generate_json`` (claimvlm.model.reading) for one page and its user text."""
+    messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}]
     template = processor.apply_chat_template(messages, add_generation_prompt=True)
     vision = processor.images([page.convert("RGB")])
     prompt = processor.expand(template, vision["image_grid_thw"].tolist())
@@ -207,15 +215,15 @@ def _check_serving(name: str, backend: Any, pages: Sequence[Any], ref: _Referenc
     return rows, texts
 
 
-def _check_model(name: str, candidate: Any, pages: Sequence[Any], instruction: str, max_new_tokens: int,
+def _check_model(name: str, candidate: Any, pages: Sequence[Any], asked: Sequence[str], max_new_tokens: int,
                  ref: _Reference, locate_above: float | None) -> tuple[list[ParityRow], list[str], str]:
     """Teacher-forced log-probabilities and the candidate's own greedy answers; when
     ``locate_above`` is set and the candidate strays beyond it, where its computation departs."""
     model, proc = _load(candidate, ref.processor)
     rows, texts, where = [], [], ""
-    for pid, page, enc, (answer, _), ref_lp, expected in zip(ref.ids, pages, ref.encoded, ref.generated, ref.forced,
-                                                             ref.answers, strict=True):
-        own = encode(proc, page, instruction)
+    for pid, page, text_in, enc, (answer, _), ref_lp, expected in zip(
+            ref.ids, pages, asked, ref.encoded, ref.generated, ref.forced, ref.answers, strict=True):
+        own = encode(proc, page, text_in)
         if own.prompt != enc.prompt or not torch.equal(own.pixels, enc.pixels):
             where = "its processor encodes the page or prompt differently from the reference's"
         delta = (teacher_forced(model, enc, answer)[0] - ref_lp).abs()
@@ -232,10 +240,11 @@ def _check_model(name: str, candidate: Any, pages: Sequence[Any], instruction: s
 
 
 def parity_check(reference: Path | tuple[Any, Any], candidates: Mapping[str, Any], pages: Sequence[Any],
-                 instruction: str, *, max_logprob_diff: float, max_new_tokens: int,
+                 texts: str | Sequence[str], *, max_logprob_diff: float, max_new_tokens: int,
                  page_ids: Sequence[str] | None = None, report_only: Collection[str] = (),
                  progress: bool = False) -> ParityResult:
-    """Compare every candidate with the reference on ``pages`` (see the module docstring).
+    """Compare every candidate with the reference on ``pages`` (see the module docstring), each page
+    asked with its user text (``texts``: one for all, or one per page).
 
     ``reference``: a package folder (an adapter stays unmerged) or a (model, processor) pair.
     ``candidates``: name → package folder, model, (model, processor) pair, or serving backend."""
@@ -244,7 +253,8 @@ def parity_check(reference: Path | tuple[Any, Any], candidates: Mapping[str, Any
     from claimvlm.model.package import load_trained
 
     model, proc = load_trained(Path(reference), merge=False) if isinstance(reference, (str, Path)) else reference
-    encoded = [encode(proc, page, instruction) for page in pages]
+    texts = per_page(texts, pages)
+    encoded = [encode(proc, page, text) for page, text in zip(pages, texts, strict=True)]
     generated = [greedy(model, proc, enc, max_new_tokens) for enc in encoded]
     ref = _Reference(model, proc, list(page_ids) if page_ids is not None else [str(i) for i in range(len(pages))],
                      encoded, generated, [proc.tokenizer.decode(a, skip_special_tokens=True) for a, _ in generated],
@@ -254,11 +264,11 @@ def parity_check(reference: Path | tuple[Any, Any], candidates: Mapping[str, Any
     for name, candidate in tqdm(candidates.items(), desc="parity", unit="candidate", disable=not progress):
         held, where = name not in report_only, ""
         if hasattr(candidate, "read"):  # a serving backend: one batch, as the service reads
-            mine, texts = _check_serving(name, candidate, pages, ref)
+            mine, answers = _check_serving(name, candidate, pages, ref)
         else:
-            mine, texts, where = _check_model(name, candidate, pages, instruction, max_new_tokens, ref,
-                                              max_logprob_diff if held else None)
+            mine, answers, where = _check_model(name, candidate, pages, texts, max_new_tokens, ref,
+                                                max_logprob_diff if held else None)
         rows += mine
-        verdicts[name] = _verdict(name, mine, held, max_logprob_diff, ref.answers, texts, where)
+        verdicts[name] = _verdict(name, mine, held, max_logprob_diff, ref.answers, answers, where)
     return ParityResult(all(v.passed for v in verdicts.values()), tuple(rows), verdicts, max_logprob_diff,
                         tuple(ref.answers))

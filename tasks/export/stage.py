@@ -24,6 +24,7 @@ from claimvlm.evaluation.params import EvaluateParams
 from claimvlm.export.params import ExportParams
 from claimvlm.export.parity import ParityResult
 from claimvlm.model.params import TrackingParams
+from claimvlm.model.prompt import PROMPT_FILE, PromptSpec
 
 MAIN_METRICS = ("json_valid_rate", "schema_valid_rate", "weighted_score", "critical_exact", "field_exact",
                 "field_similarity", "cer", "wer")
@@ -55,16 +56,16 @@ class ExportResult:
     report_path: Path
 
 
-def latency(model: Any, processor: Any, pages: Sequence[Any], instruction: str, max_new_tokens: int, *,
+def latency(model: Any, processor: Any, pages: Sequence[Any], texts: str | Sequence[str], max_new_tokens: int, *,
             progress: bool = False) -> tuple[float, float]:
     """(seconds per page, milliseconds per generated token) of greedy reading, one page at a time
     as ``generate_json`` reads, after one untimed page (first-call set-up is no serving cost).
     Per token as well: an export that answers shorter is not faster for it."""
     from tqdm import tqdm
 
-    from claimvlm.export.parity import encode, greedy
+    from claimvlm.export.parity import encode, greedy, per_page
 
-    encoded = [encode(processor, page, instruction) for page in pages]
+    encoded = [encode(processor, page, text) for page, text in zip(pages, per_page(texts, pages), strict=True)]
     greedy(model, processor, encoded[0], max_new_tokens)
     tokens, start = 0, time.perf_counter()
     for enc in tqdm(encoded, desc="latency", unit="page", disable=not progress):
@@ -107,13 +108,13 @@ def export(dataset: Path, model_dir: Path, out_dir: Path, reports_dir: Path, par
            evaluate: EvaluateParams, tracking: TrackingParams, instruction: str, progress: bool = True) -> ExportResult:
     """Write the configured exports of ``model_dir`` to ``out_dir``, measure every variant and
     check parity; the report is written whether parity passes or not (the caller decides)."""
-    from claimvlm.dataset.reader import read_split
+    from claimvlm.dataset.reader import prompt_for, read_split
     from claimvlm.evaluation.stage import canary
     from claimvlm.evaluation.stage import evaluate as evaluate_package
     from claimvlm.export.optimise import disk_bytes, export_int8, export_merged, memory_bytes
     from claimvlm.export.parity import parity_check
     from claimvlm.export.report import write_report
-    from claimvlm.model.package import load_trained
+    from claimvlm.model.package import load_trained, read_prompt
     from claimvlm.serving.hf import TransformersBackend
 
     dataset, model_dir, out_dir, reports_dir = Path(dataset), Path(model_dir), Path(out_dir), Path(reports_dir)
@@ -122,6 +123,8 @@ def export(dataset: Path, model_dir: Path, out_dir: Path, reports_dir: Path, par
         raise ValueError(f"{dataset}: the test split is empty; nothing to measure the exports on")
     canaries = canary(test, evaluate)
     pages = [ex.page() for ex in canaries]
+    prompt = read_prompt(model_dir) if (Path(model_dir) / PROMPT_FILE).is_file() else PromptSpec(instruction)
+    texts = [prompt_for(ex, prompt) for ex in canaries]
     paths = {"original": model_dir}
     if params.merged:
         paths["merged"] = export_merged(model_dir, out_dir / "merged")
@@ -133,7 +136,7 @@ def export(dataset: Path, model_dir: Path, out_dir: Path, reports_dir: Path, par
         scored = evaluate_package(dataset, path, None, reports_dir / "evaluation" / name, evaluate, tracking,
                                   baseline=False, champion=False, progress=progress)["candidate"]
         model, processor = load_trained(path)
-        s_page, ms_token = latency(model, processor, pages, instruction, evaluate.max_new_tokens, progress=progress)
+        s_page, ms_token = latency(model, processor, pages, texts, evaluate.max_new_tokens, progress=progress)
         overall = scored.report.overall.metrics
         measured[name] = {"metrics": {k: float(overall[k]) for k in MAIN_METRICS}, "disk_bytes": disk_bytes(path),
                           "memory_bytes": memory_bytes(model), "s_per_page": s_page, "ms_per_token": ms_token}
@@ -142,8 +145,8 @@ def export(dataset: Path, model_dir: Path, out_dir: Path, reports_dir: Path, par
     served = paths.get("merged", model_dir)
     model, processor = load_trained(served)
     candidates: dict[str, Any] = {k: paths[k] for k in ("merged", "int8") if k in paths}
-    candidates[SERVING] = TransformersBackend(model, processor, instruction, evaluate.max_new_tokens)
-    parity = parity_check(model_dir, candidates, pages, instruction, max_logprob_diff=params.parity_max_logprob_diff,
+    candidates[SERVING] = TransformersBackend(model, processor, instruction, evaluate.max_new_tokens, prompt=prompt)
+    parity = parity_check(model_dir, candidates, pages, texts, max_logprob_diff=params.parity_max_logprob_diff,
                           max_new_tokens=evaluate.max_new_tokens, page_ids=[ex.key for ex in canaries],
                           report_only={"int8"}, progress=progress)
 

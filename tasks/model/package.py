@@ -7,6 +7,7 @@ copy or a lost file is reported by name instead of loading as a silently differe
     base/          the base checkpoint, copied        |
     base.json      or {"source": "/abs/base/folder"}  |
     processor/     tokenizer + image processor
+    claimvlm_prompt.json   the prompt it was trained with (instruction, anchoring)
     claimvlm_model.json
 
 Base weights of an adapter package: a base folder of at most ``embed_base_max_mb`` is copied
@@ -34,6 +35,7 @@ import torch
 
 from claimvlm.errors import ClaimvlmError
 from claimvlm.model.processor import Processor
+from claimvlm.model.prompt import DEFAULT_INSTRUCTION, PromptSpec
 from claimvlm.model.source import ModelSourceError, load
 
 MANIFEST = "claimvlm_model.json"
@@ -92,8 +94,11 @@ def write_package(out_dir: Path, fill: Callable[[Path], Mapping[str, Any]]) -> P
 
 
 def save_trained(model: Any, processor: Processor, out_dir: Path, *, base_dir: Path,
-                 embed_base_max_mb: int) -> Path:
-    """Write the package to ``out_dir`` (replacing an older one, atomically) and return it."""
+                 embed_base_max_mb: int, prompt: PromptSpec | None = None) -> Path:
+    """Write the package to ``out_dir`` (replacing an older one, atomically) and return it.
+
+    ``prompt``: what the model was trained to read (instruction, anchoring); every reader of the
+    package builds its prompts from it (:func:`read_prompt`)."""
     base_dir = Path(base_dir).absolute()
 
     def fill(tmp: Path) -> dict[str, Any]:
@@ -110,6 +115,8 @@ def save_trained(model: Any, processor: Processor, out_dir: Path, *, base_dir: P
             fmt = "full"
             model.save_pretrained(tmp / "weights")
         processor.save_pretrained(tmp / "processor")
+        if prompt is not None:
+            prompt.save(tmp)
         return {"format": fmt}
 
     return write_package(out_dir, fill)
@@ -136,6 +143,12 @@ def verify(model_dir: Path) -> dict[str, Any]:
             raise PackagingError(f"{rel} in the model package {model_dir} is truncated or changed "
                                  "(its sha256 differs from the manifest's)")
     return manifest
+
+
+def read_prompt(model_dir: Path) -> PromptSpec:
+    """The prompt a package's model was trained with (a package from before anchoring: the bare
+    default instruction, which is what it was trained on)."""
+    return PromptSpec.load(Path(model_dir), DEFAULT_INSTRUCTION)
 
 
 def _base_dir(model_dir: Path) -> Path:

@@ -22,10 +22,12 @@ from claimvlm.errors import ClaimvlmError
 from claimvlm.model.processor import CHAT_TEMPLATE, IMAGE_TOKEN, SPECIAL_TOKENS, Processor
 
 IGNORE_INDEX = -100  # what torch's cross-entropy skips
-# Qwen2's pre-tokenizer split: single digits (numbers in amounts and dates tokenise uniformly),
-# letter runs, punctuation runs, newlines; bytes are mapped afterwards by ByteLevel.
-_SPLIT = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*"
-          r"|\s*[\r\n]+|\s+(?!\S)|\s+")
+# The tiny tokenizer's pre-tokenizer split: letter runs, single digits, punctuation runs,
+# whitespace runs. Qwen2's own split glues a leading space or quote to a word (" 홍길동" vs
+# "\"홍길동"), so a value in the OCR anchor and the same value in the JSON answer would be different
+# tokens; here they are the same tokens, and copying one into the other is what a small model can
+# learn. Bytes are mapped afterwards by ByteLevel.
+_SPLIT = r"\p{L}+|\p{N}|[^\s\p{L}\p{N}]+|\s+"
 
 
 class ModelSourceError(ClaimvlmError, RuntimeError):

@@ -267,22 +267,23 @@ def _reader_class() -> type:
         max_new_tokens: int = 512
 
         def load_context(self, context: Any) -> None:
-            from claimvlm.model.package import load_trained
+            from claimvlm.model.package import load_trained, read_prompt
 
             self.model, self.processor = load_trained(Path(context.artifacts["model"]))
+            self.prompt = read_prompt(Path(context.artifacts["model"]))
 
         def predict(self, context: Any, model_input: pd.DataFrame,
                     params: dict[str, Any] | None = None) -> list[str]:
-            from claimvlm.dataset.params import BuildParams
             from claimvlm.model.reading import generate_json
 
             limit = int((params or {}).get("max_new_tokens") or self.max_new_tokens)
-            default = BuildParams().instruction
             asked = model_input["instruction"] if "instruction" in model_input else [None] * len(model_input)
             answers = []
             for value, instruction in zip(model_input["image"], asked, strict=True):
-                text = instruction if isinstance(instruction, str) and instruction else default
                 page = _image(value)
+                # The model's own prompt (read_prompt: instruction + the page's OCR anchor when it
+                # was trained with anchoring) unless the caller gives the whole user text.
+                text = instruction if isinstance(instruction, str) and instruction else self.prompt.text_for(page)
                 answers += generate_json(self.model, self.processor, [page], text, max_new_tokens=limit)
             return answers
 

@@ -33,6 +33,14 @@ Rules, each giving one :class:`Check`:
   base by far (zero-shot on Korean forms, or random weights for the tiny model), so the strict
   rule costs nothing when training worked and rejects a run whose gain is within noise, which
   is not worth a new model's risk. No base report while the rule is on fails.
+* beats the OCR baseline (``policy.must_beat_baseline``): the Tesseract + rules reader the
+  evaluation report prints beside the candidate. A model that reads worse than the engine a
+  team would run without it has no reason to serve, whatever the base and champion did. The
+  candidate's ``weighted_score`` point must exceed the baseline's point, and on every critical
+  field (the ``field=<path>/exact`` keys) its point must be at least the baseline's minus
+  ``tolerance`` (both read many critical fields perfectly, and a tie there is no loss). No
+  baseline report while the rule is on fails. Each failing key is its own reason, naming the
+  field and the margin.
 * parity (when the export stage ran: ``parity`` given): the merged export and the serving
   backend answer the canary pages as the trained model does (``claimvlm export``); a version
   whose serving artefacts do not reproduce it must not serve. The detail names where they diverge.
@@ -57,7 +65,7 @@ BASE_METRIC = "weighted_score"
 
 @dataclass(frozen=True)
 class Check:
-    name: str  # "floor:<key>", "regression:<key>", "base:weighted_score", "champion" or "parity"
+    name: str  # "floor:<key>", "regression:<key>", "base:weighted_score", "baseline:<key>", "champion", "parity"
     passed: bool
     detail: str  # a sentence naming the metric, the values and the threshold
 
@@ -144,10 +152,35 @@ def _base(cand: dict[str, Interval], base: dict[str, Interval] | None) -> Check:
                            f"model's upper bound {base[key][2]:.3f} (base {_fmt(base[key])})")
 
 
+def _baseline(cand: dict[str, Interval], baseline: dict[str, Interval] | None, tolerance: float) -> list[Check]:
+    if baseline is None or BASE_METRIC not in baseline:
+        return [Check(f"baseline:{BASE_METRIC}", False, f"must_beat_baseline is on but no OCR baseline {BASE_METRIC} "
+                                                         "was given (evaluate with the baseline)")]
+    checks = []
+    for key in [BASE_METRIC] + sorted(k for k in baseline if k.startswith("field=")):
+        name, ref = f"baseline:{key}", baseline[key][1]
+        if key not in cand:
+            checks.append(Check(name, False, f"{key} is missing from the candidate's report; the OCR baseline "
+                                             f"has {ref:.3f}"))
+            continue
+        point, lower = cand[key][1], lower_is_better(key)
+        if key == BASE_METRIC:
+            ok, rule = point > ref, f"the OCR baseline's {ref:.3f}"
+        else:
+            limit = ref + tolerance if lower else ref - tolerance
+            ok = point <= limit if lower else point >= limit
+            rule = f"the OCR baseline's {ref:.3f} {'plus' if lower else 'minus'} tolerance {tolerance:.3f}"
+        margin = (ref - point) if lower else (point - ref)
+        checks.append(Check(name, ok, f"{key}: candidate {point:.3f} {'beats' if ok else 'is below'} {rule} "
+                                      f"(by {margin:+.3f})"))
+    return checks
+
+
 def decide(candidate: Metrics, champion: Metrics | None, base: Metrics | None, policy: GateParams,
-           parity: tuple[bool, str] | None = None) -> Decision:
+           parity: tuple[bool, str] | None = None, baseline: Metrics | None = None) -> Decision:
     """Promote when every check passes; see the module docstring for the rules. ``parity``: the
-    export stage's verdict and its reason (None: no export was checked)."""
+    export stage's verdict and its reason (None: no export was checked); ``baseline``: the OCR
+    baseline's metrics (used when ``policy.must_beat_baseline``)."""
     cand = _validated(candidate, "candidate")
     champ = _validated(champion, "champion") if champion is not None else None
     base_ = _validated(base, "base") if base is not None else None
@@ -158,6 +191,9 @@ def decide(candidate: Metrics, champion: Metrics | None, base: Metrics | None, p
         checks += [_regression(key, ci, cand, policy.tolerance) for key, ci in sorted(champ.items())]
     if policy.must_beat_base:
         checks.append(_base(cand, base_))
+    if policy.must_beat_baseline:
+        checks += _baseline(cand, _validated(baseline, "baseline") if baseline is not None else None,
+                            policy.tolerance)
     if parity is not None:
         checks.append(Check("parity", parity[0], parity[1]))
     failed = [c.detail for c in checks if not c.passed]
@@ -166,5 +202,6 @@ def decide(candidate: Metrics, champion: Metrics | None, base: Metrics | None, p
     against = (f", no regression beyond tolerance {policy.tolerance:.3f} against the champion on {len(champ)} "
                "metrics" if champ else ", no champion yet")
     summary = (f"all {len(checks)} checks passed: floors {dict(sorted(policy.floors.items()))}{against}"
-               + (f", {BASE_METRIC} above the base model's upper bound" if policy.must_beat_base else ""))
+               + (f", {BASE_METRIC} above the base model's upper bound" if policy.must_beat_base else "")
+               + (", better than the OCR baseline" if policy.must_beat_baseline else ""))
     return Decision(True, (summary,), tuple(checks))

@@ -19,6 +19,8 @@ class GateParams(Section):
     floors: dict[str, float] = Field(default_factory=lambda: {"json_valid_rate": 0.9})
     tolerance: float = Field(0.02, ge=0, le=1)
     must_beat_base: bool = True
+    must_beat_baseline: bool = Field(False, description="the candidate must beat the Tesseract + rules baseline "
+                                     "on weighted_score and be no worse (within tolerance) on each critical field")
     reproduce_tolerance: float = Field(0.02, ge=0, le=1, description="post-promotion smoke: allowed metric drift")
     rollout: Literal["promote", "canary"] = Field(
         "promote", description="a passing candidate becomes champion at once (behind the smoke check), or the "

@@ -138,7 +138,7 @@ def register_candidate(client: MlflowClient, name: str, model_uri: str, *, run_i
                          "code, data and parameters, so it is not registered")
     version_tags = {
         **dict(tags or {}),
-        **{k: run_tags[k] for k in (*LINEAGE, "git.dirty") if k in run_tags},
+        **{k: run_tags[k] for k in (*LINEAGE, "git.dirty", "prompt.anchoring") if k in run_tags},
         "gate.promote": str(decision.promote).lower(),
         "gate.reasons": json.dumps(list(decision.reasons), ensure_ascii=False),
         "gate.failed": json.dumps([asdict(c) for c in decision.failed()], ensure_ascii=False),

@@ -127,12 +127,13 @@ def run_gate(evaluation: Path, train_run: Path, out: Path, policy: GateParams, e
 
     evaluation, out = Path(evaluation), Path(out)
     seen = json.loads((evaluation / "contenders.json").read_text(encoding="utf-8"))
-    reports = {name: _read(evaluation / f"{name}.json") for name in ("candidate", "champion", "base")}
+    reports = {name: _read(evaluation / f"{name}.json") for name in ("candidate", "champion", "base", "baseline")}
     if reports["candidate"] is None:
         raise FileNotFoundError(f"{evaluation / 'candidate.json'} is missing: run the evaluate stage first")
     metrics = {k: gate_metrics(v, evaluate) if v else None for k, v in reports.items()}
     parity = export_parity(export_metrics) if export_metrics is not None else None
-    decision = decide(metrics["candidate"], metrics["champion"], metrics["base"], policy, parity)
+    decision = decide(metrics["candidate"], metrics["champion"], metrics["base"], policy, parity,
+                      baseline=metrics["baseline"])
     run = json.loads(Path(train_run).read_text(encoding="utf-8"))
     client = MlflowClient(configure(tracking))
     name = tracking.registered_model

@@ -85,7 +85,7 @@ def create_app(settings: ServeParams, tracking: TrackingParams, limits: InputLim
     recorder = _recorder(feedback, evaluate or EvaluateParams())
     prompt = instruction or BuildParams().instruction
     holder = ModelHolder(settings, tracking, prompt, metrics)
-    observer = BatchObserver(batch=metrics.batch, depth=metrics.queue_depth.set)
+    observer = BatchObserver(batch=metrics.batch, depth=metrics.queue_depth.set, anchor=metrics.anchor)
     batcher = Batcher(settings.batching, holder.acquire, holder.release, observer)
     routes = {"champion": (holder, batcher)}
     if settings.canary_share > 0:  # the canary: its own model and batches (a batch is one version)

@@ -44,6 +44,7 @@ class BatchObserver:
 
     batch: Callable[[int, float, str | None], None] = lambda n, s, v: None
     depth: Callable[[int], None] = lambda n: None
+    anchor: Callable[[float, str | None], None] = lambda s, v: None  # OCR seconds of a batch's anchors
 
 
 class Batcher:
@@ -124,6 +125,8 @@ class Batcher:
                 if backend is not None:
                     self.release(backend)
             self.observer.batch(len(batch), time.perf_counter() - started, backend.version)
+            if anchor_seconds := getattr(backend, "anchor_seconds", 0.0):
+                self.observer.anchor(anchor_seconds, backend.version)
             for job, reading in zip(batch, readings, strict=True):
                 if not job.done.done():
                     job.done.set_result((reading, backend.version))

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from claimvlm.model.reading import parse_prediction
 from claimvlm.serving.backends import Reading
 
 _DECODER = json.JSONDecoder()
@@ -69,12 +70,10 @@ def span_confidence(reading: Reading, start: int, end: int) -> float | None:
 
 
 def parse_answer(reading: Reading) -> Answer | None:
-    """The answer's object and its fields' confidence, or None when the text is not a JSON object."""
-    try:
-        parsed = json.loads(reading.text)
-    except ValueError:
-        return None
-    if not isinstance(parsed, dict):
+    """The answer's object and its fields' confidence, or None when the text is not a JSON object
+    (claimvlm.model.reading.parse_prediction: the rule evaluation scores by)."""
+    parsed = parse_prediction(reading.text)
+    if parsed is None:
         return None
     spans = value_spans(reading.text)
     return Answer(parsed, {key: span_confidence(reading, *spans[key]) for key in parsed})

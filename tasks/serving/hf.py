@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from claimvlm.model.package import MANIFEST, load_trained
+from claimvlm.model.package import MANIFEST, load_trained, read_prompt
+from claimvlm.model.prompt import PromptSpec, page_texts
 from claimvlm.serving.backends import BackendError, Reading
 
 if TYPE_CHECKING:
@@ -70,6 +71,9 @@ class TransformersBackend:
     instruction: str
     max_new_tokens: int
     version: str | None = None
+    # The prompt the model was trained with (its package's); None: the bare instruction.
+    prompt: PromptSpec | None = None
+    anchor_seconds: float = 0.0  # OCR time of the last batch's anchors (serving's metrics)
 
     @classmethod
     def open(cls, load_uri: str, version: str | None, settings: ServeParams, tracking: TrackingParams,
@@ -77,25 +81,31 @@ class TransformersBackend:
         package = Path(load_uri)
         if (package / MANIFEST).is_file():  # a package folder, e.g. an export: models/export/int8
             model, processor = load_trained(package)
+            prompt = read_prompt(package)
             quantized = bool(json.loads((package / MANIFEST).read_text()).get("quantization"))
         else:
             import mlflow
 
             reader = mlflow.pyfunc.load_model(load_uri).unwrap_python_model()
             model, processor, quantized = reader.model, reader.processor, False
+            prompt = getattr(reader, "prompt", None) or PromptSpec(instruction)
         # torch's dynamic int8 kernels are CPU kernels: a quantised export stays on the CPU.
         model = model.to("cpu" if quantized else _device(settings.device)).eval()
-        return cls(model, processor, instruction, settings.max_new_tokens, version)
+        return cls(model, processor, instruction, settings.max_new_tokens, version, prompt)
 
     def read(self, pages: Sequence[Image.Image]) -> list[Reading]:
         import torch
 
         proc, tok = self.processor, self.processor.tokenizer
-        messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": self.instruction}]}]
-        template = proc.apply_chat_template(messages, add_generation_prompt=True)
-        vision = proc.images([page.convert("RGB") for page in pages])
+        pages = [page.convert("RGB") for page in pages]
+        texts, self.anchor_seconds = page_texts(self.prompt or PromptSpec(self.instruction), pages)
+        vision = proc.images(pages)
         grids = vision["image_grid_thw"].tolist()
-        prompts = [tok(proc.expand(template, [grid]), add_special_tokens=False)["input_ids"] for grid in grids]
+        prompts = []
+        for grid, text in zip(grids, texts, strict=True):
+            messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}]
+            template = proc.apply_chat_template(messages, add_generation_prompt=True)
+            prompts.append(tok(proc.expand(template, [grid]), add_special_tokens=False)["input_ids"])
         width = max(len(p) for p in prompts)
         # Left padding: every prompt ends where generation starts, as one tensor.
         ids = torch.tensor([[proc.pad_id] * (width - len(p)) + p for p in prompts])

@@ -52,6 +52,9 @@ class Metrics:
                                     buckets=(1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 64, 128, 256))
         self.inference_seconds = Histogram("claimvlm_inference_seconds", "seconds per model call", ["version"],
                                            registry=r, buckets=LATENCY_BUCKETS)
+        self.anchor_seconds = Histogram("claimvlm_anchor_seconds", "seconds reading a model call's pages with OCR "
+                                        "for the prompt's anchor (part of the inference seconds)", ["version"],
+                                        registry=r, buckets=LATENCY_BUCKETS)
         self.queue_depth = Gauge("claimvlm_queue_depth", "pages waiting for the model", registry=r)
         self.model_info = Gauge("claimvlm_model_info", "the model version served in each role (champion, "
                                 "challenger: the canary), value 1", ["version", "role"], registry=r)
@@ -67,6 +70,9 @@ class Metrics:
             self.model_info.labels(version=version, role=role).set(1)
         if role == "champion":
             self.served = version or "unversioned"
+
+    def anchor(self, seconds: float, version: str | None) -> None:
+        self.anchor_seconds.labels(version=version or "unversioned").observe(seconds)
 
     def batch(self, pages: int, seconds: float, version: str | None) -> None:
         self.batch_size.labels(version=version or "unversioned").observe(pages)

@@ -44,7 +44,7 @@ class ServeParams(Section):
     alias: str = "champion"
     backend: Literal["transformers", "vllm"] = "transformers"
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="transformers backend; auto: cuda when present")
-    max_new_tokens: int = Field(768, gt=0)
+    max_new_tokens: int = Field(1280, gt=0, description="answer budget per page (a bill of 16 lines is ~1,100 tokens)")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, lt=65536)
     poll_s: float = Field(30.0, ge=0, description="how often the alias is checked for a new version; 0: never")

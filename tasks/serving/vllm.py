@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from claimvlm.model.prompt import PROMPT_FILE, PromptSpec, page_texts
 from claimvlm.serving.backends import BackendError, Reading
 
 if TYPE_CHECKING:
@@ -153,8 +154,9 @@ def _find_adapter(root: Path, load_uri: str) -> tuple[Path, dict[str, str] | Non
                        "transformers, or start vLLM on its weights and set serve.vllm.model")
 
 
-def _install_adapter(load_uri: str, dst: Path) -> tuple[Path, bool]:
-    """Copy the version's adapter to ``dst``; returns (dst, whether its files were (re)written).
+def _install_adapter(load_uri: str, dst: Path) -> tuple[Path, bool, PromptSpec | None]:
+    """Copy the version's adapter to ``dst``; returns (dst, whether its files were (re)written, the
+    package's prompt: None for a package from before anchoring).
 
     Checked against the package manifest, copied to a sibling and renamed into place: the vLLM
     server never sees half an adapter. A folder already holding the same files is reused (another
@@ -178,8 +180,9 @@ def _install_adapter(load_uri: str, dst: Path) -> tuple[Path, bool]:
                                f"{odd[:5]}")
         if "adapter_config.json" not in found:
             raise BackendError(f"the adapter of {load_uri} has no adapter_config.json")
+        prompt = PromptSpec.load(src.parent, "") if (src.parent / PROMPT_FILE).is_file() else None
         if dst.is_dir() and _digests(dst) == found:
-            return dst, False
+            return dst, False, prompt
         shutil.rmtree(staged, ignore_errors=True)
         shutil.copytree(src, staged)
     old = dst.with_name(f".{dst.name}.old-{os.getpid()}-{threading.get_ident()}")
@@ -190,7 +193,7 @@ def _install_adapter(load_uri: str, dst: Path) -> tuple[Path, bool]:
     finally:
         shutil.rmtree(staged, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)
-    return dst, True
+    return dst, True, prompt
 
 
 def _adapter_name(registered_model: str, version: str | None, load_uri: str) -> str:
@@ -210,6 +213,10 @@ class VllmBackend:
         self.model = vllm.model or ""
         self.instruction, self.max_tokens, self.timeout_s = instruction, settings.max_new_tokens, vllm.timeout_s
         self.adapter: str | None = None  # the adapter this backend loaded, unloaded by close()
+        # The served model's prompt (its package's, read when its adapter is installed): with
+        # anchoring, each page's OCR text goes into the message as in training and evaluation.
+        self.prompt = PromptSpec(instruction)
+        self.anchor_seconds = 0.0
         key = os.environ.get(vllm.api_key_env)
         self.client = httpx.Client(
             base_url=self.base_url, timeout=vllm.timeout_s,
@@ -225,7 +232,8 @@ class VllmBackend:
         try:
             if not backend.model:
                 name = _adapter_name(tracking.registered_model, version, load_uri)
-                path, rewritten = _install_adapter(load_uri, Path(settings.vllm.adapter_dir).absolute() / name)
+                path, rewritten, prompt = _install_adapter(load_uri, Path(settings.vllm.adapter_dir).absolute() / name)
+                backend.prompt = prompt or backend.prompt
                 backend._load_adapter(name, path, rewritten)
             backend._check_served()
         except BaseException:
@@ -277,13 +285,15 @@ class VllmBackend:
                                f"(it serves {served[:8]})")
 
     def read(self, pages: Sequence[Image.Image]) -> list[Reading]:
-        return list(self.pool.map(self._read_page, pages))
+        pages = [page.convert("RGB") for page in pages]
+        texts, self.anchor_seconds = page_texts(self.prompt, pages)
+        return list(self.pool.map(self._read_page, pages, texts))
 
-    def _read_page(self, page: Image.Image) -> Reading:
+    def _read_page(self, page: Image.Image, text: str) -> Reading:
         buf = io.BytesIO()
-        page.convert("RGB").save(buf, "PNG", compress_level=1)  # lossless, and fast to write
+        page.save(buf, "PNG", compress_level=1)  # lossless, and fast to write
         url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-        content = [{"type": "image_url", "image_url": {"url": url}}, {"type": "text", "text": self.instruction}]
+        content = [{"type": "image_url", "image_url": {"url": url}}, {"type": "text", "text": text}]
         body = {"model": self.model, "messages": [{"role": "user", "content": content}],
                 "max_tokens": self.max_tokens, "temperature": 0, "logprobs": True}
         response = self._request("POST", "/v1/chat/completions", body, ok=True)

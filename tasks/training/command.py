@@ -103,6 +103,30 @@ def sweep_cmd(
         console.print(f"wrote the best values into {params}; `dvc repro` trains with them", markup=False)
 
 
+def publish_base_cmd(
+    package: Annotated[Path, typer.Argument(help="a full model package written by train (OUT/model)")],
+    out: Annotated[Path, typer.Argument(help="the base checkpoint folder to write (e.g. models/base/claimvlm-tiny)")],
+    metrics: Annotated[Path, typer.Option(help="the pretraining run's metrics.json")] = Path("reports/train/metrics.json"),
+    recipe: Annotated[str, typer.Option(help="how the base was made (the card's recipe line)")] = "make base",
+    data: Annotated[str, typer.Option(help="what it was trained on (the card's data line)")] = "",
+) -> None:
+    """Publish a trained package as a base checkpoint to fine-tune (the pretrained tiny base)."""
+    import json
+
+    from claimvlm.training.base import publish_base
+
+    found = json.loads(metrics.read_text(encoding="utf-8")) if metrics.is_file() else {}
+    facts = {"recipe": recipe, "data": data, **{k: found[k] for k in ("steps", "final_loss", "best_val_loss",
+                                                                      "best_step", "samples_per_s") if k in found}}
+    try:
+        written = publish_base(package, out, facts=facts)
+    except (ClaimvlmError, OSError) as err:
+        fail(err, 1)
+    console.print(f"publish-base: {written} ({sum(p.stat().st_size for p in written.iterdir()) / 2**20:.1f} MiB)",
+                  markup=False)
+
+
 def register(app: typer.Typer) -> None:
     app.command("train", rich_help_panel=PANEL)(train_cmd)
+    app.command("publish-base", rich_help_panel=PANEL)(publish_base_cmd)
     app.command("sweep", rich_help_panel=PANEL)(sweep_cmd)

@@ -27,17 +27,19 @@ class FreezeParams(Section):
 
 
 class TrainParams(Section):
-    model: str = Field("tiny", description='"tiny" (embedded default), a local checkpoint folder, or a hub id')
-    # "full" for the tiny default: it starts from random weights, so there is nothing for an
-    # adapter to preserve. With a real checkpoint use "lora" (or "qlora" on CUDA).
+    model: str = Field("models/base/claimvlm-tiny", description='a local checkpoint folder (default: the '
+                       'pretrained tiny base shipped in the repository), a hub id, or "tiny" (built from its config, '
+                       'random weights)')
+    # "full" for the tiny default: at 5 M parameters there is nothing for an adapter to save.
+    # With a real checkpoint use "lora" (or "qlora" on CUDA).
     method: Literal["lora", "qlora", "full", "freeze"] = "full"
     lora: LoraParams = LoraParams()
     freeze: FreezeParams = FreezeParams()
     seed: int = Field(0, ge=0)
-    learning_rate: float = Field(1e-3, gt=0)
+    learning_rate: float = Field(3e-4, gt=0)
     weight_decay: float = Field(0.0, ge=0)
-    warmup_steps: int = Field(20, ge=0)
-    max_steps: int = Field(300, gt=0)
+    warmup_steps: int = Field(10, ge=0)
+    max_steps: int = Field(150, gt=0)
     batch_size: int = Field(2, gt=0)
     grad_accum: int = Field(1, gt=0)
     max_grad_norm: float = Field(1.0, gt=0)

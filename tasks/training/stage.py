@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import torch
 
-from claimvlm.dataset.reader import DataError, read_split
+from claimvlm.dataset.reader import DataError, prompt_of, read_split
 from claimvlm.model.params import TrackingParams
 from claimvlm.model.source import TinySpec, build_tiny, load, resolve_source
 from claimvlm.training import checkpoint
@@ -232,7 +232,8 @@ def train(dataset: Path, out: Path, reports: Path, params: TrainParams, tracking
         if main:
             tags = {**lineage_tags(repo_root=repo_root, dataset_dir=dataset,
                                    params_dump=params.model_dump(mode="json")),
-                    "stage": "train", "train.method": params.method, "train.base": str(params.model)}
+                    "stage": "train", "train.method": params.method, "train.base": str(params.model),
+                    "prompt.anchoring": prompt_of(dataset).anchoring.mode}
             logger = stack.enter_context(RunLogger(tracking, run_name=f"train-{params.method}", tags=tags,
                                                    run_id=earlier["run_id"] if earlier else None))
             if earlier is None:
@@ -256,7 +257,7 @@ def train(dataset: Path, out: Path, reports: Path, params: TrainParams, tracking
         model_dir, run_id, model_uri = out / "model", None, None
         if logger is not None:
             save_trained(model, processor, model_dir, base_dir=base,
-                         embed_base_max_mb=tracking.embed_base_max_mb)
+                         embed_base_max_mb=tracking.embed_base_max_mb, prompt=prompt_of(dataset))
             write_reports(reports, outcome, result)
             summary = {"final_loss": result["final_loss"], "train_samples_per_s": samples_s,
                        "train_tokens_per_s": tokens_s}

@@ -19,6 +19,7 @@ from claimvlm.dataset.params import BuildParams
 from claimvlm.dataset.records import BuildError, nearest_bucket
 from claimvlm.dataset.splits import SPLITS, assign_splits, group_documents, patient_keys
 from claimvlm.dataset.stage import BuildResult, build
+from claimvlm.model.prompt import AnchorParams
 from claimvlm.schema import SCHEMAS, parse_label
 from claimvlm.synthesis import generate
 
@@ -77,8 +78,14 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+def params(**values: Any) -> BuildParams:
+    """The build section without anchoring: these tests are about splits, shards and records, and
+    reading every page with Tesseract would only slow them (test_anchoring.py covers anchors)."""
+    return BuildParams(anchoring=AnchorParams(), **values)
+
+
 def _build(source: Path, out: Path, reports: Path, **update: Any) -> BuildResult:
-    return build(source, out, BuildParams().model_copy(update=update), privacy_reports=reports,
+    return build(source, out, params().model_copy(update=update), privacy_reports=reports,
                  upstream_manifests=[source / "manifest.json"], progress=False)
 
 
@@ -128,7 +135,7 @@ def test_split_sizes_and_stratification(built: tuple[Path, BuildResult]) -> None
     out, result = built
     recs = _records(out)
     total = len(recs)
-    fractions = BuildParams().splits
+    fractions = params().splits
     for split in SPLITS:
         assert abs(result.counts[split] / total - fractions[split]) <= 0.04, (split, result.counts)
     overall = Counter(r["document_type"] for r in recs.values())
@@ -177,7 +184,7 @@ def test_shards_stream_back_to_the_source(source: Path, built: tuple[Path, Build
 def test_records_are_conversations_with_the_source_label(source: Path,
                                                          built: tuple[Path, BuildResult]) -> None:
     out, _ = built
-    instruction = BuildParams().instruction
+    instruction = params().instruction
     for doc_id, rec in _records(out).items():
         user, assistant = rec["messages"]
         assert user == {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": instruction}]}
@@ -200,7 +207,7 @@ def test_buckets_cover_every_id_once(built: tuple[Path, BuildResult]) -> None:
     buckets = json.loads((out / "buckets.json").read_text())
     listed = [(split, float(b), i) for split, per in buckets.items() for b, ids in per.items() for i in ids]
     assert sorted(i for _, _, i in listed) == sorted(recs)
-    aspects = BuildParams().aspect_buckets
+    aspects = params().aspect_buckets
     for split, bucket, doc_id in listed:
         rec = recs[doc_id]
         assert rec["split"] == split and rec["bucket"] == bucket
@@ -266,13 +273,13 @@ def test_invalid_label_names_the_document_not_values(source: Path, tmp_path: Pat
     label["issue_date"] = "1900-01-01"
     (src / "labels" / f"{doc_id}.json").write_text(json.dumps(label, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(BuildError) as err:
-        build(src, tmp_path / "out", BuildParams(), progress=False)
+        build(src, tmp_path / "out", params(), progress=False)
     message = str(err.value)
     assert doc_id in message and "SECRET" not in message and secret not in message and "1900" not in message
     assert not (tmp_path / "out").exists()
     (src / "labels" / f"{doc_id}.json").unlink()
     with pytest.raises(BuildError, match=re.escape(doc_id)):
-        build(src, tmp_path / "out", BuildParams(), progress=False)
+        build(src, tmp_path / "out", params(), progress=False)
 
 
 def test_pinned_splits_keep_the_test_split_frozen_as_data_grows(source: Path, reports: Path, tmp_path: Path) -> None:
@@ -301,7 +308,7 @@ def test_pinned_splits_keep_the_test_split_frozen_as_data_grows(source: Path, re
     train_doc = next(d for d in with_rrn if recs1[d]["split"] == "train" and recs1[d]["group"] != recs1[test_doc]["group"])
     _copy_doc(grown, train_doc, "link-1", patient_rrn=_label(grown, test_doc)["patient_rrn"])
 
-    result = build(grown, tmp_path / "ds2", BuildParams(splits={"train": 0.6, "val": 0.1, "test": 0.3}),
+    result = build(grown, tmp_path / "ds2", params(splits={"train": 0.6, "val": 0.1, "test": 0.3}),
                    privacy_reports=reports, pinned_splits=pins_file, progress=False)
     recs2 = _records(tmp_path / "ds2")
     moved = {d for d in recs1 if recs2[d]["split"] != pins[d]}
@@ -317,7 +324,7 @@ def test_pinned_splits_keep_the_test_split_frozen_as_data_grows(source: Path, re
     assert second.kept == len(pins) and second.added == len(recs2) - len(recs1) and second.changed == len(moved)
     assert all(load_pins(pins_file)[d] == s for d, s in pins.items())  # existing pins never change
     # pinning a build's own assignment changes nothing in the dataset: same bytes, so DVC sees no change
-    again = build(grown, tmp_path / "ds3", BuildParams(splits={"train": 0.6, "val": 0.1, "test": 0.3}),
+    again = build(grown, tmp_path / "ds3", params(splits={"train": 0.6, "val": 0.1, "test": 0.3}),
                   privacy_reports=reports, pinned_splits=pins_file, progress=False)
     assert _tree(tmp_path / "ds3") == _tree(tmp_path / "ds2") and again.pins["new"] == 0
 
@@ -332,7 +339,7 @@ def test_a_bad_pins_file_is_refused_before_anything_is_written(source: Path, tmp
     pins = tmp_path / "pins.json"
     pins.write_text(body)
     with pytest.raises(BuildError, match=message):
-        build(source, tmp_path / "out", BuildParams(), pinned_splits=pins, progress=False)
+        build(source, tmp_path / "out", params(), pinned_splits=pins, progress=False)
     assert not (tmp_path / "out").exists()
     with pytest.raises(BuildError, match="does not exist"):
-        build(source, tmp_path / "out", BuildParams(), pinned_splits=tmp_path / "absent.json", progress=False)
+        build(source, tmp_path / "out", params(), pinned_splits=tmp_path / "absent.json", progress=False)

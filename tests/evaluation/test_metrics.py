@@ -54,15 +54,20 @@ BILL_TOP_FIELDS, BILL_TOP_WEIGHT, ITEM_FIELDS, ITEM_WEIGHT = 10, 17.0, 9, 11.0
 
 # --- parsing and values --------------------------------------------------------------------
 
-def test_parse_prediction_takes_the_outermost_object() -> None:
+def test_parse_prediction_is_the_one_rule_serving_applies() -> None:
+    """Valid in the report means answered by the service: the whole answer is one JSON object."""
+    from claimvlm.serving.backends import Reading
+    from claimvlm.serving.confidence import parse_answer
+
     label = make_label("receipt")
     text = label_text(label)
     assert parse_prediction(text) == label
-    assert parse_prediction(f"```json\n{text}\n```") == label
-    assert parse_prediction(f"다음은 결과입니다: {text} 감사합니다 {{끝}}") == label
-    assert parse_prediction(text[:-1]) is None  # truncated
-    assert parse_prediction("[1, 2]") is None
-    assert parse_prediction("") is None
+    assert parse_prediction(f"  {text}\n") == label
+    for bad in (f"```json\n{text}\n```", f"다음은 결과입니다: {text}", f"{text} 감사합니다 {{끝}}", text + text,
+                text[:-1], "[1, 2]", ""):
+        assert parse_prediction(bad) is None
+        assert parse_answer(Reading(bad)) is None  # the service refuses exactly what evaluation counts invalid
+    assert parse_answer(Reading(text)).fields == label
 
 
 @pytest.mark.parametrize(("true", "pred"), [

@@ -115,6 +115,33 @@ def test_must_beat_base_uses_the_base_upper_bound() -> None:
     assert not any(c.name.startswith("base:") for c in decide(report(), None, None, off).checks)
 
 
+def test_the_baseline_rule_rejects_a_candidate_that_reads_worse_than_the_ocr_engine() -> None:
+    on = POLICY.model_copy(update={"must_beat_baseline": True})
+    baseline = {"weighted_score": (0.70, 0.78, 0.85), "field=kcd_code/exact": (0.7, 0.79, 0.86),
+                "field=total/exact": (0.8, 0.86, 0.92)}
+    d = decide(report(), None, BASE, on, baseline=baseline)  # 0.75 against the baseline's 0.78
+    assert not d.promote
+    ok, detail = check(d, "baseline:weighted_score")
+    assert not ok and "OCR baseline" in detail and "0.750" in detail and "0.780" in detail and "-0.030" in detail
+    assert any("weighted_score" in r and "OCR baseline" in r for r in d.reasons)
+    # total: 0.84 against 0.86 is within the tolerance 0.02; kcd_code 0.80 against 0.79 is better
+    assert check(d, "baseline:field=total/exact")[0] and check(d, "baseline:field=kcd_code/exact")[0]
+    # a candidate above the baseline's headline but behind on one critical field is still rejected
+    worse_field = {**baseline, "weighted_score": (0.6, 0.7, 0.8), "field=kcd_code/exact": (0.8, 0.9, 0.95)}
+    d = decide(report(), None, BASE, on, baseline=worse_field)
+    ok, detail = check(d, "baseline:field=kcd_code/exact")
+    assert not d.promote and not ok and "kcd_code" in detail and "-0.100" in detail
+    assert check(d, "baseline:weighted_score")[0]
+    # better everywhere: promoted, and the summary says so
+    better = {k: (v[0] - 0.1, v[1] - 0.1, v[2] - 0.1) for k, v in baseline.items()}
+    d = decide(report(), None, BASE, on, baseline=better)
+    assert d.promote and "OCR baseline" in d.reasons[0]
+    # on without a baseline report: refused, saying what is missing; off: not checked at all
+    d = decide(report(), None, BASE, on)
+    assert not d.promote and "no OCR baseline" in d.reasons[0]
+    assert not any(c.name.startswith("baseline:") for c in decide(report(), None, BASE, POLICY, baseline=baseline).checks)
+
+
 def test_no_champion_applies_only_floors_and_base() -> None:
     # far below any plausible champion, yet above the floors and the base: promoted
     low = {"json_valid_rate": (0.5, 0.6, 0.7), "weighted_score": (0.2, 0.25, 0.3), "cer": (0.2, 0.25, 0.3)}
