@@ -15,7 +15,7 @@ export NO_ALBUMENTATIONS_UPDATE := 1
 KEY_FILE := .secrets/pseudonym.key
 
 run: setup $(KEY_FILE)
-	infra/system-deps.sh --require fonts
+	infra/system-deps.sh --require fonts,ocr
 	CLAIMVLM_PSEUDONYM_KEY="$${CLAIMVLM_PSEUDONYM_KEY:-$$(cat $(KEY_FILE))}" dvc repro
 	dvc push -q
 
