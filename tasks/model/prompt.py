@@ -27,8 +27,9 @@ ANCHOR_HEADER = "OCR [x,y]:"  # what precedes the lines; x, y are the line's sta
 
 
 class AnchorParams(BaseModel):
-    """``build.anchoring``: whether and how a page's OCR text goes into its prompt. Off unless
-    configured (params.yaml turns it on for the pipeline): a library caller's dataset stays as it was."""
+    """``build.anchoring``: whether and how a page's OCR text goes into its prompt. ``AnchorParams()``
+    alone is off (a PromptSpec of a model trained without anchors); the build section's default and
+    params.yaml turn it on."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
