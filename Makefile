@@ -26,7 +26,7 @@ $(KEY_FILE):
 test: setup
 	infra/system-deps.sh --require fonts,ocr
 	# One thread per worker: two workers on two cores, each running torch and Tesseract.
-	OMP_NUM_THREADS=1 pytest -n 2
+	OMP_NUM_THREADS=1 pytest -n 2 --durations=40
 
 # The tier to run after every change: everything but the tests marked slow (a model trained for
 # minutes) or system (real Prefect/DVC/S3 servers and subprocess pipelines).
@@ -76,7 +76,7 @@ lock: | $(BIN)/python
 BASE_DIR := models/base/claimvlm-tiny
 BASE_WORK ?= build/base
 BASE_DOCS ?= 1200
-BASE_STEPS ?= 1800
+BASE_STEPS ?= 2400
 BASE_SET ?=
 base: setup
 	infra/system-deps.sh --require fonts,ocr
@@ -85,7 +85,8 @@ base: setup
 	claimvlm train $(BASE_WORK)/dataset $(BASE_WORK)/train --reports $(BASE_WORK)/reports \
 	  -S train.model=tiny -S train.max_steps=$(BASE_STEPS) -S train.learning_rate=0.0015 \
 	  -S train.warmup_steps=50 -S train.eval_every=300 -S train.checkpoint_every=300 \
-	  -S train.early_stopping_patience=100 -S tracking.uri=sqlite:///$(BASE_WORK)/mlflow.db \
+	  -S train.early_stopping_patience=100 -S train.transcribe=0.3 \
+	  -S tracking.uri=sqlite:///$(BASE_WORK)/mlflow.db \
 	  -S tracking.artifact_root=$(BASE_WORK)/mlflow-artifacts $(BASE_SET)
 	claimvlm publish-base $(BASE_WORK)/train/model $(BASE_DIR) --metrics $(BASE_WORK)/reports/metrics.json \
 	  --recipe "make base BASE_DOCS=$(BASE_DOCS) BASE_STEPS=$(BASE_STEPS)" \

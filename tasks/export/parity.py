@@ -30,6 +30,8 @@ from typing import Any
 
 import torch
 
+from claimvlm.model.reading import greedy_settings, prompt_ids
+
 DIVERGED = 1e-3  # relative max |Δ| of a hidden state beyond which it no longer counts as the same
 
 
@@ -89,11 +91,8 @@ def per_page(texts: str | Sequence[str], pages: Sequence[Any]) -> list[str]:
 
 def encode(processor: Any, page: Any, text: str) -> Encoded:
     """The prompt of ``generate_json`` (claimvlm.model.reading) for one page and its user text."""
-    messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}]
-    template = processor.apply_chat_template(messages, add_generation_prompt=True)
     vision = processor.images([page.convert("RGB")])
-    prompt = processor.expand(template, vision["image_grid_thw"].tolist())
-    ids = processor.tokenizer(prompt, add_special_tokens=False)["input_ids"]
+    ids = prompt_ids(processor, vision["image_grid_thw"].tolist()[0], text)
     return Encoded(ids, vision["pixel_values"], vision["image_grid_thw"])
 
 
@@ -107,11 +106,9 @@ def _inputs(model: Any, enc: Encoded, answer: Sequence[int] = ()) -> dict[str, t
 
 def greedy(model: Any, processor: Any, enc: Encoded, max_new_tokens: int) -> tuple[list[int], list[float]]:
     """Greedy answer token ids (with the end token, if reached) and their generation-time log-probabilities."""
-    tok = processor.tokenizer
     inputs = _inputs(model, enc)
     with torch.inference_mode():
-        out = model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False, num_beams=1,
-                             eos_token_id=tok.eos_token_id, pad_token_id=processor.pad_id,
+        out = model.generate(**inputs, max_new_tokens=max_new_tokens, **greedy_settings(model, processor),
                              output_scores=True, return_dict_in_generate=True)
         scores = model.compute_transition_scores(out.sequences, out.scores, normalize_logits=True)
     return out.sequences[0, len(enc.prompt):].tolist(), scores[0].tolist()

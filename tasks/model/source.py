@@ -22,12 +22,15 @@ from claimvlm.errors import ClaimvlmError
 from claimvlm.model.processor import CHAT_TEMPLATE, IMAGE_TOKEN, SPECIAL_TOKENS, Processor
 
 IGNORE_INDEX = -100  # what torch's cross-entropy skips
-# The tiny tokenizer's pre-tokenizer split: letter runs, single digits, punctuation runs,
-# whitespace runs. Qwen2's own split glues a leading space or quote to a word (" 홍길동" vs
-# "\"홍길동"), so a value in the OCR anchor and the same value in the JSON answer would be different
-# tokens; here they are the same tokens, and copying one into the other is what a small model can
-# learn. Bytes are mapped afterwards by ByteLevel.
-_SPLIT = r"\p{L}+|\p{N}|[^\s\p{L}\p{N}]+|\s+"
+# The tiny tokenizer's pre-tokenizer split: one Hangul syllable, other letter runs (with "_", so a
+# schema key is one piece), single digits, punctuation runs, whitespace runs. BPE merges only
+# inside a piece, so a name or a number is always the same sequence of syllable and digit tokens
+# wherever it appears: a value in the OCR anchor and in the JSON answer are the same tokens, and a
+# value never seen in training is made of tokens that were. (Whole Hangul words as pieces let BPE
+# turn each synthetic name into a token of its own, seen in one document: the first pretrained
+# base learnt to invent names instead of copying them.) Qwen2's own split also glues a leading
+# space or quote to a word. Bytes are mapped afterwards by ByteLevel.
+_SPLIT = r"\p{Hangul}|(?:[^\s\p{N}\p{P}\p{S}\p{Hangul}]|_)+|\p{N}|[\p{P}\p{S}]+|\s+"
 
 
 class ModelSourceError(ClaimvlmError, RuntimeError):

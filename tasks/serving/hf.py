@@ -45,13 +45,13 @@ def token_ends(tokenizer: Any, ids: Sequence[int]) -> list[int]:
     return ends
 
 
-def reading(tokenizer: Any, ids: Sequence[int], logprobs: Sequence[float]) -> Reading:
-    """The Reading of generated ``ids`` (cut at the end-of-sequence token: padding follows it) and
-    their log-probabilities. A token that prints nothing (it completes a character, or is special)
-    joins the token before it, with the lower log-probability of the two."""
-    ids = list(ids)
-    if tokenizer.eos_token_id in ids:
-        ids = ids[: ids.index(tokenizer.eos_token_id)]
+def reading(tokenizer: Any, ids: Sequence[int], logprobs: Sequence[float], stops: Sequence[int] = ()) -> Reading:
+    """The Reading of generated ``ids`` (cut at the first of the ``stops``, by default the end-of-turn
+    token: padding follows it) and their log-probabilities. A token that prints nothing (it completes
+    a character, or is special) joins the token before it, with the lower log-probability of the two."""
+    from claimvlm.model.reading import until_stop
+
+    ids = until_stop(ids, stops or [tokenizer.eos_token_id])
     ends, text = token_ends(tokenizer, ids), tokenizer.decode(ids, skip_special_tokens=True)
     kept_ends: list[int] = []
     kept: list[float] = []
@@ -96,32 +96,19 @@ class TransformersBackend:
     def read(self, pages: Sequence[Image.Image]) -> list[Reading]:
         import torch
 
+        from claimvlm.model.reading import greedy_settings, prompt_inputs
+
         proc, tok = self.processor, self.processor.tokenizer
         pages = [page.convert("RGB") for page in pages]
         texts, self.anchor_seconds = page_texts(self.prompt or PromptSpec(self.instruction), pages)
-        vision = proc.images(pages)
-        grids = vision["image_grid_thw"].tolist()
-        prompts = []
-        for grid, text in zip(grids, texts, strict=True):
-            messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}]
-            template = proc.apply_chat_template(messages, add_generation_prompt=True)
-            prompts.append(tok(proc.expand(template, [grid]), add_special_tokens=False)["input_ids"])
-        width = max(len(p) for p in prompts)
-        # Left padding: every prompt ends where generation starts, as one tensor.
-        ids = torch.tensor([[proc.pad_id] * (width - len(p)) + p for p in prompts])
-        mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts])
-        device = next(self.model.parameters()).device
-        dtype = next(p for p in self.model.parameters() if p.is_floating_point()).dtype
         with torch.inference_mode():
-            out = self.model.generate(
-                input_ids=ids.to(device), attention_mask=mask.to(device),
-                pixel_values=vision["pixel_values"].to(device, dtype),
-                image_grid_thw=vision["image_grid_thw"].to(device),
-                max_new_tokens=self.max_new_tokens, do_sample=False, num_beams=1,
-                eos_token_id=tok.eos_token_id, pad_token_id=proc.pad_id,
-                output_scores=True, return_dict_in_generate=True)
+            inputs = prompt_inputs(self.model, proc, pages, texts)
+            width = inputs.pop("width")
+            settings = greedy_settings(self.model, proc)
+            out = self.model.generate(**inputs, max_new_tokens=self.max_new_tokens, **settings,
+                                      output_scores=True, return_dict_in_generate=True)
             scores = self.model.compute_transition_scores(out.sequences, out.scores, normalize_logits=True)
-        return [reading(tok, row, logprobs) for row, logprobs in
+        return [reading(tok, row, logprobs, settings["eos_token_id"]) for row, logprobs in
                 zip(out.sequences[:, width:].tolist(), scores.tolist(), strict=True)]
 
     def close(self) -> None:

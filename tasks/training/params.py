@@ -62,6 +62,11 @@ class TrainParams(Section):
         StepParams(name="noise", p=0.2, args={"std": (0.005, 0.02)}),
         StepParams(name="jpeg", p=0.3, args={"quality": (70, 95)}),
     )
+    transcribe: float = Field(
+        0.0, ge=0, lt=1, description="share of training samples turned into a transcription exercise (answer: "
+        "the OCR anchor's lines): the pretraining recipe's copy curriculum; 0 when fine-tuning")
+    transcribe_max_lines: int = Field(
+        0, ge=0, description="transcription exercises copy a window of up to this many lines; 0: the whole anchor")
     tokenizer_texts: int = Field(
         3000, ge=0, description='"tiny" only: generated labels added to the dataset text the tokenizer learns from')
 

@@ -126,7 +126,8 @@ def prepare(dataset: Path, out: Path, params: TrainParams) -> tuple[Any, Any, Ba
     model, processor = load(base, min_pixels=params.min_pixels, max_pixels=params.max_pixels,
                             dtype=_dtype(params), quantization_config=quant)
     model = apply_method(model, params)
-    batches = Batches(train, processor, batch_size=params.batch_size, seed=params.seed, augment=params.augment)
+    batches = Batches(train, processor, batch_size=params.batch_size, seed=params.seed, augment=params.augment,
+                      transcribe=params.transcribe, transcribe_max_lines=params.transcribe_max_lines)
     val_batches = Batches(val, processor, batch_size=params.batch_size, seed=params.seed) if val else None
     return model, processor, batches, val_batches, base
 

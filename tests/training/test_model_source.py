@@ -54,9 +54,15 @@ def test_tokenizer_round_trips_and_special_tokens(loaded: tuple[Any, Any], recor
                     "<|image_pad|>", "<|video_pad|>"):
         ids = tok(special, add_special_tokens=False)["input_ids"]
         assert len(ids) == 1 and ids[0] == tok.convert_tokens_to_ids(special)
-    # Training gave the vocabulary Hangul merges: a Korean instruction is far shorter than its bytes.
+    # Training gave the vocabulary its Hangul syllables: one token each, never a whole word.
     instruction = records[0]["messages"][0]["content"][1]["text"]
-    assert len(tok(instruction)["input_ids"]) < len(instruction.encode("utf-8")) / 3
+    syllables = [ch for ch in instruction if "가" <= ch <= "힣"]
+    assert syllables and all(len(tok(ch, add_special_tokens=False)["input_ids"]) == 1 for ch in syllables)
+    # A value is the same tokens wherever it stands (an OCR line, a JSON answer), so it can be copied.
+    name = tok("김진아", add_special_tokens=False)["input_ids"]
+    for context in ('{"patient_name":"김진아"}', "[7,13]김진아 090503-3408805", " 김진아,"):
+        ids = tok(context, add_special_tokens=False)["input_ids"]
+        assert any(ids[i:i + len(name)] == name for i in range(len(ids))), context
 
 
 def test_chat_template_expands_the_image(loaded: tuple[Any, Any], records: list[dict[str, Any]]) -> None:
@@ -128,3 +134,31 @@ def test_uncached_hub_id_fails_fast_offline(monkeypatch: pytest.MonkeyPatch, tmp
     assert "train.model" in str(err.value) and "local" in str(err.value)
     with pytest.raises(ModelSourceError, match="train.model"):
         load(str(tmp_path / "no-such-folder"), **PIXELS)
+
+
+def test_greedy_decoding_keeps_the_stop_list_and_ignores_the_checkpoints_penalty(loaded: tuple[Any, Any]) -> None:
+    """What a real Qwen2.5-VL's generation_config carries (two stop tokens, repetition_penalty 1.05,
+    sampling settings) must not change what evaluation and serving call the greedy answer, and
+    every token of the stop list must end it."""
+    from claimvlm.model.reading import generate_json, prompt_inputs
+
+    model, processor = loaded
+    model.eval()
+    tok, page = processor.tokenizer, stand_in_page(0)
+    plain = generate_json(model, processor, [page], "지시문", max_new_tokens=12)
+    config = model.generation_config
+    saved = config.to_dict()
+    try:
+        config.repetition_penalty, config.do_sample, config.temperature, config.top_k = 50.0, True, 0.1, 1
+        assert generate_json(model, processor, [page], "지시문", max_new_tokens=12) == plain
+        # The model's first greedy token made a stop token of the checkpoint's list: nothing is answered.
+        inputs = prompt_inputs(model, processor, [page], ["지시문"])
+        inputs.pop("width")
+        with torch.no_grad():
+            first = int(model(**inputs).logits[0, -1].argmax())
+        assert first != tok.eos_token_id
+        config.eos_token_id = [tok.eos_token_id, first]
+        assert generate_json(model, processor, [page], "지시문", max_new_tokens=12) == [""]
+    finally:
+        for key in ("repetition_penalty", "do_sample", "temperature", "top_k", "eos_token_id"):
+            setattr(config, key, saved.get(key))

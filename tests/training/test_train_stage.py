@@ -204,6 +204,31 @@ def test_augmentation_is_drawn_per_sample_and_epoch(dataset: Path) -> None:
     assert np.array_equal(np.asarray(Augment((), seed=0)(page, "doc-1", 0)), np.asarray(page))
 
 
+def test_the_copy_curriculum_turns_anchored_records_into_transcriptions() -> None:
+    from claimvlm.model.prompt import ANCHOR_HEADER
+    from claimvlm.training.data import TRANSCRIBE_INSTRUCTION, Transcription
+
+    def record(i: int, anchor: str | None) -> dict[str, Any]:
+        user = "지시문" + (f"\n{ANCHOR_HEADER}\n{anchor}" if anchor is not None else "")
+        return {"id": f"doc-{i}", "messages": [
+            {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": user}]},
+            {"role": "assistant", "content": [{"type": "text", "text": '{"patient_name":"허승희"}'}]}]}
+
+    anchored = [record(i, "[45,6]진 단 서\n[10,11]허승희 850820-2223414") for i in range(200)]
+    curriculum = Transcription(0.3, seed=0)
+    turned = [curriculum(r, epoch=0) for r in anchored]
+    exercises = [t for t, r in zip(turned, anchored, strict=True) if t is not r]
+    assert 30 < len(exercises) < 90  # about the share, drawn per record
+    ex = exercises[0]
+    assert ex["messages"][1]["content"][0]["text"] == "진 단 서\n허승희 850820-2223414"  # the lines, no positions
+    assert ex["messages"][0]["content"][1]["text"].startswith(TRANSCRIBE_INSTRUCTION + f"\n{ANCHOR_HEADER}\n[45,6]")
+    assert [curriculum(r, epoch=0) for r in anchored] == turned  # a resumed run draws the same
+    assert [curriculum(r, epoch=1) for r in anchored] != turned  # another epoch, other records
+    bare = record(0, None)
+    assert Transcription(0.99, seed=0)(bare, epoch=0) is bare  # nothing to copy: left as is
+    assert all(Transcription(0.0, seed=0)(r, epoch=0) is r for r in anchored)  # fine-tuning: off
+
+
 def test_evaluate_gate_and_registry_end_to_end(dataset: Path, reference: tuple[Path, Any], tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """The trained package scored against its base, registered, rejected, then promoted through the
