@@ -184,7 +184,7 @@ def test_loss_goes_down_full(tiny: Path, records: list[dict[str, Any]], images: 
 @pytest.mark.slow
 def test_overfit_one_batch(tiny: Path, records: list[dict[str, Any]], images: list[Image.Image]) -> None:
     model, processor = _fresh(tiny)
-    params = TrainParams(method="full", max_steps=100, batch_size=2, learning_rate=3e-3, warmup_steps=10)
+    params = TrainParams(method="full", max_steps=150, batch_size=2, learning_rate=3e-3, warmup_steps=10)
     model = apply_method(model, params)
     start = time.perf_counter()
     logs = train_steps(model, processor, records, images, params, overfit_batch=True)
