@@ -202,6 +202,7 @@ def evaluate(dataset: Path, model_dir: Path, base_dir: Path | None, reports: Pat
     ``champion=False``: not the registry's champion (the export stage scores variants of one model)."""
     from claimvlm.evaluation.report import write_report
     from claimvlm.model.package import load_trained, read_prompt
+    from claimvlm.model.placement import placement
     from claimvlm.model.source import load
 
     test = read_split(Path(dataset), "test")
@@ -214,7 +215,9 @@ def evaluate(dataset: Path, model_dir: Path, base_dir: Path | None, reports: Pat
     if base_dir is not None:
         pixels = {"min_pixels": processor.image_processor.size.shortest_edge, "max_pixels": processor.max_pixels}
         source = base_source(Path(base_dir))
-        base, base_processor = load(source, **pixels)
+        where = placement()
+        base, base_processor = load(source, dtype=where.dtype, **pixels)
+        base = where.put(base)
         # A base that ships its own prompt (the pretrained tiny base) is asked with it; any other
         # base is asked exactly as the candidate is.
         base_prompt = PromptSpec.load(source, prompt.instruction) if (source / "claimvlm_prompt.json").is_file() \

@@ -26,7 +26,8 @@ import torch
 from torch import nn
 
 from claimvlm.model.int8 import DEFAULT_SCOPE, INT8_FILE, Scope, quantize_int8
-from claimvlm.model.package import MANIFEST, PackagingError, load_trained, verify, write_package
+from claimvlm.model.package import MANIFEST, PackagingError, load_trained, stored_dtype, verify, write_package
+from claimvlm.model.placement import Placement, placement
 from claimvlm.model.prompt import PROMPT_FILE
 
 
@@ -83,7 +84,9 @@ def export_merged(package_dir: Path, out_dir: Path) -> Path:
             return {"format": "full", "export": _origin(package_dir, manifest, "merged", how)}
 
         return write_package(out_dir, copy)
-    model, processor = load_trained(package_dir)
+    # Merged on the GPU when there is one, and saved in the checkpoint's own dtype (a bf16 base
+    # merges into a bf16 copy, not a float32 one twice its size).
+    model, processor = load_trained(package_dir, placement=Placement(placement().device, stored_dtype(package_dir)))
 
     def save(tmp: Path) -> dict[str, Any]:
         model.save_pretrained(tmp / "weights")
@@ -99,7 +102,7 @@ def export_int8(package_dir: Path, out_dir: Path, *, scope: Scope = DEFAULT_SCOP
     """An int8 package of ``package_dir``'s model (merged first if it is an adapter package)."""
     package_dir = Path(package_dir)
     manifest = _trained(package_dir)
-    model, processor = load_trained(package_dir)
+    model, processor = load_trained(package_dir, placement=Placement("cpu", torch.float32))  # CPU int8 kernels
     float_bytes = memory_bytes(model)
     settings = quantize_int8(model, scope, per_channel=per_channel)
 

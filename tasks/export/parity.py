@@ -30,6 +30,7 @@ from typing import Any
 
 import torch
 
+from claimvlm.model.placement import Placement, placement
 from claimvlm.model.reading import greedy_settings, prompt_ids
 
 DIVERGED = 1e-3  # relative max |Δ| of a hidden state beyond which it no longer counts as the same
@@ -145,11 +146,17 @@ def _where(ref: tuple[torch.Tensor, ...], cand: tuple[torch.Tensor, ...]) -> str
     return "hidden states agree: the difference is in the output head"
 
 
+def parity_placement() -> Placement:
+    """Packages compared by the parity check load on the auto device in float32: the check measures
+    what merging or quantising changed, and bf16 rounding alone would exceed its tolerances."""
+    return Placement(placement().device, torch.float32)
+
+
 def _load(candidate: Any, ref_processor: Any) -> tuple[Any, Any]:
     from claimvlm.model.package import load_trained
 
     if isinstance(candidate, (str, Path)):
-        return load_trained(Path(candidate))
+        return load_trained(Path(candidate), placement=parity_placement())
     if isinstance(candidate, tuple):
         return candidate
     return candidate, ref_processor
@@ -249,7 +256,8 @@ def parity_check(reference: Path | tuple[Any, Any], candidates: Mapping[str, Any
 
     from claimvlm.model.package import load_trained
 
-    model, proc = load_trained(Path(reference), merge=False) if isinstance(reference, (str, Path)) else reference
+    model, proc = load_trained(Path(reference), merge=False, placement=parity_placement()) \
+        if isinstance(reference, (str, Path)) else reference
     texts = per_page(texts, pages)
     encoded = [encode(proc, page, text) for page, text in zip(pages, texts, strict=True)]
     generated = [greedy(model, proc, enc, max_new_tokens) for enc in encoded]

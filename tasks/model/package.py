@@ -34,6 +34,8 @@ from typing import Any
 import torch
 
 from claimvlm.errors import ClaimvlmError
+from claimvlm.model.placement import Placement
+from claimvlm.model.placement import placement as default_placement
 from claimvlm.model.processor import Processor
 from claimvlm.model.prompt import DEFAULT_INSTRUCTION, PromptSpec
 from claimvlm.model.source import ModelSourceError, load
@@ -191,40 +193,55 @@ def _attach_adapter(base: Any, adapter_dir: Path, *, merge: bool = True) -> Any:
 
 
 def load_trained(model_dir: Path, *, min_pixels: int | None = None, max_pixels: int | None = None,
-                 dtype: torch.dtype = torch.float32, merge: bool = True) -> tuple[Any, Processor]:
+                 placement: Placement | None = None, merge: bool = True) -> tuple[Any, Processor]:
     """(model in eval mode, processor) from a package; an adapter is merged into its base.
 
-    Pixel bounds default to the ones saved with the processor (those the model trained with).
-    ``merge=False`` leaves an adapter unmerged: the forward pass training ran, which the export
-    parity check (claimvlm.export.parity) holds merged weights to. A package whose manifest names a
-    ``quantization`` (``claimvlm export``'s int8 copy) is rebuilt quantised, float32 only.
+    ``placement``: the device and dtype the model runs in (default: :func:`placement`'s ``auto``,
+    the GPU in bf16 when there is one, else the CPU in fp32). Pixel bounds default to the ones
+    saved with the processor (those the model trained with). ``merge=False`` leaves an adapter
+    unmerged: the forward pass training ran, which the export parity check
+    (claimvlm.export.parity) holds merged weights to. A package whose manifest names a
+    ``quantization`` (``claimvlm export``'s int8 copy) is rebuilt quantised, on the CPU in float32:
+    torch's dynamic int8 kernels are CPU kernels.
     """
     from transformers import AutoModelForImageTextToText
 
     model_dir = Path(model_dir)
     manifest = verify(model_dir)
+    where = placement or default_placement()
     processor = Processor.from_pretrained(model_dir / "processor", min_pixels=min_pixels,
                                           max_pixels=max_pixels, local_files_only=True)
     try:
         if manifest["format"] == "adapter":
             ip = processor.image_processor  # the base's own processor is loaded and dropped
             bounds = {"min_pixels": _pixels(ip, "min"), "max_pixels": _pixels(ip, "max")}
-            base, _ = load(_base_dir(model_dir), dtype=dtype, **bounds)
+            base, _ = load(_base_dir(model_dir), dtype=where.dtype, **bounds)
             model = _attach_adapter(base, model_dir / "adapter", merge=merge)
         elif manifest.get("quantization"):
             from claimvlm.model.int8 import load_quantized
 
-            if dtype != torch.float32:
-                raise PackagingError(f"{model_dir} is quantised ({manifest['quantization'].get('scheme')}); "
-                                     "it loads in float32 only (dynamic int8 runs float activations)")
             model = load_quantized(model_dir / "weights", manifest["quantization"])
+            return model.eval(), processor  # dynamic int8 kernels: the CPU, float activations
         else:
-            model = AutoModelForImageTextToText.from_pretrained(model_dir / "weights", dtype=dtype,
+            model = AutoModelForImageTextToText.from_pretrained(model_dir / "weights", dtype=where.dtype,
                                                                 local_files_only=True)
     except (ModelSourceError, OSError, ValueError) as err:
         raise PackagingError(f"cannot load the model of package {model_dir}: {err}") from err
-    model.eval()
-    return model, processor
+    return where.put(model), processor
+
+
+def stored_dtype(model_dir: Path) -> torch.dtype:
+    """The dtype a package's model is stored in: its base checkpoint's for an adapter (bf16 for the
+    released Qwen2.5-VL), its own weights' otherwise; float32 when the config does not say."""
+    model_dir = Path(model_dir)
+    manifest = verify(model_dir)
+    folder = _base_dir(model_dir) if manifest["format"] == "adapter" else model_dir / "weights"
+    try:
+        config = json.loads((Path(folder) / "config.json").read_text())
+    except (OSError, ValueError):
+        return torch.float32
+    name = config.get("dtype") or config.get("torch_dtype") or config.get("text_config", {}).get("dtype")
+    return getattr(torch, str(name), torch.float32) if name else torch.float32
 
 
 def _pixels(image_processor: Any, which: str) -> int:

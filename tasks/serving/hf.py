@@ -15,22 +15,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from claimvlm.model.package import MANIFEST, load_trained, read_prompt
+from claimvlm.model.placement import placement
 from claimvlm.model.prompt import PromptSpec, page_texts
-from claimvlm.serving.backends import BackendError, Reading
+from claimvlm.serving.backends import Reading
 
 if TYPE_CHECKING:
     from PIL import Image
 
     from claimvlm.model.params import TrackingParams
     from claimvlm.serving.params import ServeParams
-
-
-def _device(wanted: str) -> str:
-    import torch
-
-    if wanted == "cuda" and not torch.cuda.is_available():
-        raise BackendError("serve.device is cuda but torch sees no GPU")
-    return "cuda" if wanted == "cuda" or (wanted == "auto" and torch.cuda.is_available()) else "cpu"
 
 
 def token_ends(tokenizer: Any, ids: Sequence[int]) -> list[int]:
@@ -79,8 +72,9 @@ class TransformersBackend:
     def open(cls, load_uri: str, version: str | None, settings: ServeParams, tracking: TrackingParams,
              instruction: str) -> TransformersBackend:
         package = Path(load_uri)
+        where = placement(settings.device, settings.dtype)
         if (package / MANIFEST).is_file():  # a package folder, e.g. an export: models/export/int8
-            model, processor = load_trained(package)
+            model, processor = load_trained(package, placement=where)
             prompt = read_prompt(package)
             quantized = bool(json.loads((package / MANIFEST).read_text()).get("quantization"))
         else:
@@ -90,7 +84,7 @@ class TransformersBackend:
             model, processor, quantized = reader.model, reader.processor, False
             prompt = getattr(reader, "prompt", None) or PromptSpec(instruction)
         # torch's dynamic int8 kernels are CPU kernels: a quantised export stays on the CPU.
-        model = model.to("cpu" if quantized else _device(settings.device)).eval()
+        model = model.eval() if quantized else where.put(model)
         return cls(model, processor, instruction, settings.max_new_tokens, version, prompt)
 
     def read(self, pages: Sequence[Image.Image]) -> list[Reading]:

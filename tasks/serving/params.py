@@ -44,6 +44,8 @@ class ServeParams(Section):
     alias: str = "champion"
     backend: Literal["transformers", "vllm"] = "transformers"
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="transformers backend; auto: cuda when present")
+    dtype: Literal["auto", "fp32", "bf16", "fp16"] = Field(
+        "auto", description="transformers backend; auto: bf16 on a GPU (fp16 without bf16), fp32 on a CPU")
     max_new_tokens: int = Field(1280, gt=0, description="answer budget per page (a bill of 16 lines is ~1,100 tokens)")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, lt=65536)

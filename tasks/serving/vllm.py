@@ -294,8 +294,11 @@ class VllmBackend:
         page.save(buf, "PNG", compress_level=1)  # lossless, and fast to write
         url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
         content = [{"type": "image_url", "image_url": {"url": url}}, {"type": "text", "text": text}]
+        # Greedy as evaluation decodes: vLLM applies the checkpoint's generation_config defaults
+        # (Qwen2.5-VL-Instruct: repetition_penalty 1.05, top_p 0.8) unless the request sets them.
         body = {"model": self.model, "messages": [{"role": "user", "content": content}],
-                "max_tokens": self.max_tokens, "temperature": 0, "logprobs": True}
+                "max_tokens": self.max_tokens, "temperature": 0, "top_p": 1.0, "top_k": -1,
+                "repetition_penalty": 1.0, "logprobs": True}
         response = self._request("POST", "/v1/chat/completions", body, ok=True)
         try:
             choice = response.json()["choices"][0]

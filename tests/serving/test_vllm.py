@@ -224,6 +224,7 @@ def test_served_model_reads_pages_in_order_with_offsets_and_logprobs(
     widths = set()
     for body in chats:
         assert body["model"] == MERGED and body["temperature"] == 0 and body["logprobs"] is True
+        assert body["repetition_penalty"] == 1.0 and body["top_p"] == 1.0  # not the checkpoint's defaults
         assert body["max_tokens"] == 96 and not body.get("top_logprobs")
         image_part, text_part = body["messages"][0]["content"]
         assert body["messages"][0]["role"] == "user" and text_part == {"type": "text", "text": INSTRUCTION}

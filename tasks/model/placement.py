@@ -1,0 +1,61 @@
+"""Where a trained model runs after training, and in which precision: one rule for evaluation,
+export and its parity check, the gate's smoke check, the MLflow pyfunc and ``serve-api``.
+
+``auto`` (the default) is what a practitioner does: on a machine with a CUDA GPU the model goes
+to the GPU in bfloat16 (float16 where the GPU has no bf16), so a 7B reads in ~15 GiB instead of
+~31 GiB of fp32; on a CPU it stays in float32 (CPU half-precision kernels are slow or missing).
+To keep a stage off a GPU, hide it (``CUDA_VISIBLE_DEVICES=``); ``serve`` has its own
+``device``/``dtype`` keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from claimvlm.errors import ClaimvlmError
+
+_DTYPES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}
+
+
+class PlacementError(ClaimvlmError, RuntimeError):
+    """The configured device cannot be used here."""
+
+
+@dataclass(frozen=True)
+class Placement:
+    device: str
+    dtype: Any  # a torch.dtype
+
+    def put(self, model: Any) -> Any:
+        """The model on this device in this precision (in place for nn.Modules), in eval mode."""
+        return model.to(device=self.device, dtype=self.dtype).eval()
+
+
+def cuda_state() -> tuple[bool, bool]:
+    """(a CUDA GPU is visible, it computes in bfloat16): the one place the hardware is asked."""
+    import torch
+
+    available = torch.cuda.is_available()
+    return available, bool(available and torch.cuda.is_bf16_supported())
+
+
+Device = Literal["auto", "cpu", "cuda"]
+Dtype = Literal["auto", "fp32", "bf16", "fp16"]
+
+
+def placement(device: Device = "auto", dtype: Dtype = "auto") -> Placement:
+    """The device and dtype asked for, resolved on this machine (``auto``: see the module)."""
+    import torch
+
+    cuda, bf16 = cuda_state()
+    if device == "cuda" and not cuda:
+        raise PlacementError("device cuda asked for but torch sees no GPU; use auto or cpu")
+    device = "cuda" if device == "cuda" or (device == "auto" and cuda) else "cpu"
+    if dtype != "auto":
+        name = _DTYPES[dtype]
+    elif device == "cuda":
+        name = "bfloat16" if bf16 else "float16"
+    else:
+        name = "float32"
+    return Placement(device, getattr(torch, name))
