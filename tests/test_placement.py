@@ -2,7 +2,7 @@
 bf16 (the parity check in float32, the int8 export on the CPU, the merged export in the
 checkpoint's dtype), on a CPU float32. CUDA is faked only where the hardware is asked
 (``claimvlm.model.placement.cuda_state``); each stage's request is recorded where a model is put
-on its device (``Placement.put``), and the model then runs on this CPU."""
+on its device (``Placement.put``), and the model then runs on this CPU in the dtype asked for."""
 
 from __future__ import annotations
 
@@ -71,14 +71,14 @@ def test_each_stage_after_training_asks_for_the_gpu_in_bf16(adapter_package: tup
 
     def put(self: Placement, model: Any) -> Any:
         requests.append((stage["name"], self.device, self.dtype))
-        return model.to(dtype=torch.float32).eval()  # runs here, on the CPU
+        return model.eval()  # loaded in the dtype asked for; it stays on this CPU
 
     monkeypatch.setattr(placement_module, "cuda_state", lambda: (True, True))
     monkeypatch.setattr(Placement, "put", put)
     tracking = TrackingParams(uri=f"sqlite:///{tmp_path}/mlflow.db", artifact_root=str(tmp_path / "artifacts"))
 
     stage["name"] = "evaluate"
-    evaluate(dataset, package, BASE, tmp_path / "eval", EvaluateParams(max_new_tokens=4, bootstrap=10, cache_dir=None),
+    evaluate(dataset, package, BASE, tmp_path / "eval", EvaluateParams(max_new_tokens=4, bootstrap=100, cache_dir=None),
              tracking, baseline=False, champion=False, progress=False)
     stage["name"] = "export merged"
     merged = export_merged(package, tmp_path / "merged")
