@@ -26,13 +26,13 @@ $(KEY_FILE):
 test: setup
 	infra/system-deps.sh --require fonts,ocr
 	# One thread per worker: two workers on two cores, each running torch and Tesseract.
-	OMP_NUM_THREADS=1 pytest -n 2 --dist loadgroup --durations=40
+	OMP_NUM_THREADS=1 pytest -n 2 --durations=40
 
 # The tier to run after every change: everything but the tests marked slow (a model trained for
 # minutes) or system (real Prefect/DVC/S3 servers and subprocess pipelines).
 test-fast: setup
 	infra/system-deps.sh --require fonts,ocr
-	OMP_NUM_THREADS=1 pytest -n 2 --dist loadgroup -m "not slow and not system"
+	OMP_NUM_THREADS=1 pytest -n 2 -m "not slow and not system"
 
 setup: $(VENV)/.installed
 

@@ -23,13 +23,20 @@ def synth_params(params: Params) -> SynthParams:
     return params.synth.model_copy(update={"num_docs": 12, "workers": 1})
 
 
-# Fixtures that train and register a model once per test process: the tests using them run on one
-# xdist worker (`make test` passes --dist loadgroup), so the model is built once, not once per worker.
-_SHARED_FIXTURES = {"registered": "registered-model"}
+# Tests that share something expensive built once per test process (the serving tests' trained
+# and registered model; a module's reproduced DVC project) run on one xdist worker, so it is built
+# once, not once per worker. (xdist's own --dist loadgroup reads marks into node ids that pytest 9
+# no longer uses, so the grouping is by path here.) Every other test is scheduled on its own.
+_SHARED_BUILDS = ("tests/serving/", "tests/test_dvc_integrity.py", "tests/dataset/test_build.py")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        for fixture, group in _SHARED_FIXTURES.items():
-            if fixture in getattr(item, "fixturenames", ()):
-                item.add_marker(pytest.mark.xdist_group(group))
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    if config.getvalue("dist") not in ("load", "loadgroup"):
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class SharedBuildScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return next((prefix for prefix in _SHARED_BUILDS if nodeid.startswith(prefix)), nodeid)
+
+    return SharedBuildScheduling(config, log)
