@@ -257,3 +257,23 @@ def test_bf16_with_gradient_checkpointing_then_fp32(tiny: Path, records: list[di
         if torch.cuda.is_available():
             pytest.skip("CUDA present")
         train_steps(model, processor, records[:1], images[:1], TrainParams(precision="fp16"))
+
+
+def test_freeze_in_bf16_keeps_fp32_master_weights(tiny: Path, records: list[dict[str, Any]],
+                                                  images: list[Image.Image]) -> None:
+    """A 16-bit checkpoint trained with method freeze: the frozen vision tower stays bf16, the
+    trained parts train in float32, so one small AdamW step moves (nearly) every trained weight."""
+    model, processor = load(str(tiny), dtype=torch.bfloat16, **PIXELS)
+    params = TrainParams(method="freeze", precision="bf16", max_steps=1, batch_size=2, learning_rate=1e-5,
+                         warmup_steps=0)
+    model = apply_method(model, params)
+    trained = {n: p for n, p in model.named_parameters() if p.requires_grad}
+    frozen = {n: p for n, p in model.named_parameters() if not p.requires_grad}
+    assert trained and frozen and all(_is_vision(n) for n in frozen)
+    assert {p.dtype for p in trained.values()} == {torch.float32}
+    assert {p.dtype for p in frozen.values()} == {torch.bfloat16}
+    before = {n: p.detach().clone() for n, p in trained.items()}
+    train_steps(model, processor, records[:2], images[:2], params)
+    moved = sum(int((p.detach() != before[n]).sum()) for n, p in trained.items())
+    total = sum(p.numel() for p in trained.values())
+    assert moved > 0.9 * total, f"{moved} of {total} trained weights moved"
