@@ -84,13 +84,13 @@ def generate_json(model: Any, processor: Processor, images: Sequence[Any], texts
     if len(texts) != len(images):
         raise ValueError(f"{len(images)} pages but {len(texts)} prompt texts")
     tok = processor.tokenizer
+    settings = greedy_settings(model, processor)
     answers: list[str] = []
     with torch.inference_mode():
         for start in range(0, len(images), max(1, batch_size)):
             inputs = prompt_inputs(model, processor, images[start:start + batch_size],
                                    texts[start:start + batch_size])
             width = inputs.pop("width")
-            settings = greedy_settings(model, processor)
             out = model.generate(**inputs, max_new_tokens=max_new_tokens, **settings)
             answers += [tok.decode(until_stop(row[width:].tolist(), settings["eos_token_id"]), skip_special_tokens=True)
                         for row in out]

@@ -8,7 +8,6 @@ greedy decoding runs once for all. Token probabilities come from the same call
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,17 +73,15 @@ class TransformersBackend:
         package = Path(load_uri)
         where = placement(settings.device, settings.dtype)
         if (package / MANIFEST).is_file():  # a package folder, e.g. an export: models/export/int8
+            # (load_trained keeps an int8 export on the CPU: its kernels are CPU kernels)
             model, processor = load_trained(package, placement=where)
             prompt = read_prompt(package)
-            quantized = bool(json.loads((package / MANIFEST).read_text()).get("quantization"))
         else:
             import mlflow
 
             reader = mlflow.pyfunc.load_model(load_uri).unwrap_python_model()
-            model, processor, quantized = reader.model, reader.processor, False
+            model, processor = where.put(reader.model), reader.processor
             prompt = getattr(reader, "prompt", None) or PromptSpec(instruction)
-        # torch's dynamic int8 kernels are CPU kernels: a quantised export stays on the CPU.
-        model = model.eval() if quantized else where.put(model)
         return cls(model, processor, instruction, settings.max_new_tokens, version, prompt)
 
     def read(self, pages: Sequence[Image.Image]) -> list[Reading]:

@@ -93,7 +93,7 @@ class Transcription:
             return record
         user = record["messages"][0]
         text = next((c["text"] for c in user["content"] if c.get("type") == "text"), "")
-        head, sep, anchor = text.partition(f"\n{ANCHOR_HEADER}\n")
+        _, sep, anchor = text.partition(f"\n{ANCHOR_HEADER}\n")
         rng = random.Random(f"{self.seed}:{epoch}:{record.get('id')}")
         if not sep or not anchor.strip() or rng.random() >= self.share:
             return record
