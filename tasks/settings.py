@@ -79,15 +79,45 @@ def _read_file(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     return _merged(_read_file(parent_path, (*seen, path.resolve())), data)
 
 
+def _profile_layers(path: Path, params_file: Path | None) -> dict[str, Any]:
+    """A profile switched on by the ``profile`` key: the file and what it extends, up to (not
+    including) the parameter file that named it, which is already read."""
+    if not path.is_file():
+        raise ConfigError(f"profile {path} does not exist (the 'profile' key names a file relative to "
+                          "the parameter file, e.g. profiles/production.yaml)")
+    loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{path}: expected a mapping of sections, got {type(loaded).__name__}")
+    data = dict(loaded)
+    data.pop("profile", None)
+    parent = data.pop("extends", None)
+    if parent is None or (params_file is not None and (path.parent / str(parent)).resolve() == params_file.resolve()):
+        return data
+    return _merged(_profile_layers(path.parent / str(parent), params_file), data)
+
+
 def read_params(path: Path | None, overrides: Sequence[str] = ()) -> dict[str, Any]:
     """params.yaml (if given and present) as a dict, overrides applied. The default file may be
-    absent (every section has defaults); a file named explicitly must exist."""
+    absent (every section has defaults); a file named explicitly must exist.
+
+    The top-level ``profile`` key (in the file or ``-S profile=profiles/production.yaml``) lays a
+    profile over the file before the overrides: the one switch from the tiny default to a real
+    checkpoint, and a parameter DVC tracks like any other (``dvc exp run -S profile=...``)."""
     data: dict[str, Any] = {}
     if path is not None and path.exists():
         data = _read_file(path)
     elif path is not None and path != Path("params.yaml"):
         raise ConfigError(f"parameter file {path} does not exist")
-    return apply_overrides(data, overrides)
+    profile = apply_overrides({"profile": data.pop("profile", None)},
+                              [o for o in overrides if o.partition("=")[0].strip() == "profile"])["profile"]
+    if profile:
+        # Relative to the parameter file; a profile given to -p names params.yaml's own key, so
+        # the working directory (the project root, where DVC runs commands) is tried next.
+        where = [p for p in ((path.parent if path is not None else Path(".")) / str(profile), Path(str(profile)))
+                 if p.is_file()]
+        named = path if path is not None and path.exists() else None
+        data = _merged(data, _profile_layers(where[0] if where else Path(str(profile)), named))
+    return apply_overrides(data, [o for o in overrides if o.partition("=")[0].strip() != "profile"])
 
 
 def _allowed_keys(model: Any, loc: tuple[Any, ...]) -> list[str]:

@@ -90,7 +90,13 @@ def test_a_profile_states_only_what_differs_and_extends_params_yaml(tmp_path: Pa
     default = load_sections(Params, ROOT / "params.yaml")
     assert production.gate.must_beat_baseline and not default.gate.must_beat_baseline
     assert production.build.anchoring.mode == "ocr"
-    assert production.synth == default.synth and production.train == default.train  # the rest is params.yaml's
+    assert production.synth == default.synth  # the rest is params.yaml's
+    # A real checkpoint's settings: LoRA in bf16 with checkpointing, the checkpoint's own min_pixels,
+    # a page of ~1,260 image tokens (the tiny default's 71,680 pixels give 88).
+    assert (production.train.method, production.train.precision, production.train.gradient_checkpointing) \
+        == ("lora", "bf16", True)
+    assert production.train.min_pixels is None and production.train.max_pixels == 1280 * 28 * 28
+    assert 5e-5 <= production.train.learning_rate <= 3e-4
     assert production.gate.tolerance == default.gate.tolerance  # nested sections merge key by key
     (tmp_path / "a.yaml").write_text("extends: b.yaml\n")
     (tmp_path / "b.yaml").write_text("extends: a.yaml\n")
@@ -99,3 +105,37 @@ def test_a_profile_states_only_what_differs_and_extends_params_yaml(tmp_path: Pa
     (tmp_path / "c.yaml").write_text("extends: missing.yaml\n")
     with pytest.raises(ConfigError, match="does not exist"):
         load_sections(Params, tmp_path / "c.yaml")
+
+
+def test_the_profile_key_is_the_one_switch_and_overrides_still_win(tmp_path: Path) -> None:
+    from claimvlm.settings import ConfigError, load_sections
+
+    on = load_sections(Params, ROOT / "params.yaml", ["profile=profiles/production.yaml", "train.max_steps=3"])
+    assert on == load_sections(Params, ROOT / "profiles" / "production.yaml", ["train.max_steps=3"])
+    assert on.train.max_steps == 3 and on.train.method == "lora"
+    # in the file, as `dvc exp run -S profile=...` writes it; a profile may extend another profile
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "mine.yaml").write_text("extends: production.yaml\ntrain: {max_steps: 7}\n")
+    (tmp_path / "profiles" / "production.yaml").write_text((ROOT / "profiles" / "production.yaml").read_text())
+    (tmp_path / "params.yaml").write_text((ROOT / "params.yaml").read_text().replace(
+        "profile: null", "profile: profiles/mine.yaml"))
+    (tmp_path / "profiles" / "production.yaml").write_text(
+        (ROOT / "profiles" / "production.yaml").read_text().replace("extends: ../params.yaml", "extends: ../params.yaml"))
+    mine = load_sections(Params, tmp_path / "params.yaml")
+    assert (mine.train.max_steps, mine.train.method, mine.gate.must_beat_baseline) == (7, "lora", True)
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_sections(Params, ROOT / "params.yaml", ["profile=profiles/missing.yaml"])
+
+
+def test_dvc_tracks_the_profile_switch_and_the_profile_in_every_stage_it_changes() -> None:
+    """Switching the profile on (or editing it) must re-run what it changes: each stage reading a
+    section the profile sets lists the `profile` key and that section of the profile file."""
+    import yaml
+
+    profile = set(yaml.safe_load((ROOT / "profiles" / "production.yaml").read_text())) - {"extends"}
+    for name, stage in yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"].items():
+        params = stage.get("params", [])
+        touched = {str(p).split(".")[0] for p in params if isinstance(p, str)} & profile
+        if touched:
+            tracked = next(p for p in params if isinstance(p, dict))["profiles/production.yaml"]
+            assert "profile" in params and touched <= set(tracked), name

@@ -42,6 +42,34 @@ def test_asking_for_a_gpu_that_is_not_there_fails_clearly(monkeypatch: pytest.Mo
         placement("cuda")
 
 
+@pytest.mark.parametrize(("cuda", "flash", "asked", "expected"), [
+    ((True, True), True, ("auto", "auto"), "flash_attention_2"),
+    ((True, True), False, ("auto", "auto"), "sdpa"),
+    ((False, False), True, ("auto", "auto"), "sdpa"),
+    ((True, True), True, ("auto", "fp32"), "sdpa"),  # FlashAttention has no fp32 kernels
+])
+def test_attention_is_flash_where_it_can_run_else_sdpa(monkeypatch: pytest.MonkeyPatch, cuda: tuple[bool, bool],
+                                                       flash: bool, asked: tuple[str, str], expected: str) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(placement_module, "cuda_state", lambda: cuda)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: (object() if flash else None)
+                        if name == "flash_attn" else real(name, *a))
+    assert placement(*asked).attention == expected  # type: ignore[arg-type]
+    if not flash:
+        with pytest.raises(PlacementError, match="flash-attn"):
+            placement_module.attention_implementation("flash_attention_2", "cuda")
+
+
+def test_the_configured_attention_is_the_one_the_model_runs() -> None:
+    from claimvlm.model.source import load
+
+    for name in ("eager", "sdpa"):
+        model, _ = load(BASE, attn_implementation=name)
+        assert model.config._attn_implementation == name
+
+
 @pytest.fixture(scope="module")
 def adapter_package(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[str]]:
     """A LoRA package on the shipped bf16 base (one step: what is measured is where it runs)."""

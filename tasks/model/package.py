@@ -215,7 +215,7 @@ def load_trained(model_dir: Path, *, min_pixels: int | None = None, max_pixels: 
         if manifest["format"] == "adapter":
             ip = processor.image_processor  # the base's own processor is loaded and dropped
             bounds = {"min_pixels": _pixels(ip, "min"), "max_pixels": _pixels(ip, "max")}
-            base, _ = load(_base_dir(model_dir), dtype=where.dtype, **bounds)
+            base, _ = load(_base_dir(model_dir), dtype=where.dtype, attn_implementation=where.attention, **bounds)
             model = _attach_adapter(base, model_dir / "adapter", merge=merge)
         elif manifest.get("quantization"):
             from claimvlm.model.int8 import load_quantized
@@ -224,6 +224,7 @@ def load_trained(model_dir: Path, *, min_pixels: int | None = None, max_pixels: 
             return model.eval(), processor  # dynamic int8 kernels: the CPU, float activations
         else:
             model = AutoModelForImageTextToText.from_pretrained(model_dir / "weights", dtype=where.dtype,
+                                                                attn_implementation=where.attention,
                                                                 local_files_only=True)
     except (ModelSourceError, OSError, ValueError) as err:
         raise PackagingError(f"cannot load the model of package {model_dir}: {err}") from err

@@ -5,11 +5,13 @@ export and its parity check, the gate's smoke check, the MLflow pyfunc and ``ser
 to the GPU in bfloat16 (float16 where the GPU has no bf16), so a 7B reads in ~15 GiB instead of
 ~31 GiB of fp32; on a CPU it stays in float32 (CPU half-precision kernels are slow or missing).
 To keep a stage off a GPU, hide it (``CUDA_VISIBLE_DEVICES=``); ``serve`` has its own
-``device``/``dtype`` keys.
+``device``/``dtype`` keys. Attention follows the same rule: FlashAttention-2 on a GPU where the
+``flash-attn`` package is installed, PyTorch's SDPA everywhere else.
 """
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -26,6 +28,7 @@ class PlacementError(ClaimvlmError, RuntimeError):
 class Placement:
     device: str
     dtype: Any  # a torch.dtype
+    attention: str = "sdpa"  # transformers' attn_implementation
 
     def put(self, model: Any) -> Any:
         """The model on this device in this precision (in place for nn.Modules), in eval mode."""
@@ -42,9 +45,22 @@ def cuda_state() -> tuple[bool, bool]:
 
 Device = Literal["auto", "cpu", "cuda"]
 Dtype = Literal["auto", "fp32", "bf16", "fp16"]
+Attention = Literal["auto", "sdpa", "eager", "flash_attention_2"]
 
 
-def placement(device: Device = "auto", dtype: Dtype = "auto") -> Placement:
+def attention_implementation(requested: Attention, device: str) -> str:
+    """transformers' ``attn_implementation`` for ``requested`` on ``device``: ``auto`` takes
+    FlashAttention-2 where it can run (CUDA, 16-bit, the package installed), else SDPA."""
+    installed = importlib.util.find_spec("flash_attn") is not None
+    if requested == "flash_attention_2" and not (installed and device == "cuda"):
+        raise PlacementError("attn_implementation flash_attention_2 needs a CUDA GPU and the flash-attn package "
+                             "(pip install flash-attn --no-build-isolation); use auto or sdpa")
+    if requested == "auto":
+        return "flash_attention_2" if installed and device == "cuda" else "sdpa"
+    return requested
+
+
+def placement(device: Device = "auto", dtype: Dtype = "auto", attention: Attention = "auto") -> Placement:
     """The device and dtype asked for, resolved on this machine (``auto``: see the module)."""
     import torch
 
@@ -58,4 +74,6 @@ def placement(device: Device = "auto", dtype: Dtype = "auto") -> Placement:
         name = "bfloat16" if bf16 else "float16"
     else:
         name = "float32"
-    return Placement(device, getattr(torch, name))
+    # FlashAttention has no fp32 kernels: an fp32 model on a GPU keeps SDPA.
+    attn = attention_implementation(attention if name != "float32" or attention != "auto" else "sdpa", device)
+    return Placement(device, getattr(torch, name), attn)

@@ -48,6 +48,9 @@ class TinySpec:
     vision_hidden: int = 128
     vocab_size: int = 6000
     seed: int = 0
+    # The page size saved with its processor (what train.min/max_pixels default to): 224 x 320.
+    min_pixels: int = 56 * 56
+    max_pixels: int = 224 * 320
 
 
 def train_tokenizer(texts: Iterable[str], vocab_size: int) -> Any:
@@ -125,7 +128,8 @@ def build_tiny(texts: Iterable[str], spec: TinySpec, out_dir: Path) -> Path:
     model.generation_config.bos_token_id = config.text_config.bos_token_id
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out_dir)
-    Processor(tokenizer, Qwen2VLImageProcessorPil()).save_pretrained(out_dir)
+    image_processor = Qwen2VLImageProcessorPil(size={"shortest_edge": spec.min_pixels, "longest_edge": spec.max_pixels})
+    Processor(tokenizer, image_processor).save_pretrained(out_dir)
     return out_dir
 
 
@@ -158,12 +162,15 @@ def resolve_source(source: str) -> str:
         raise ModelSourceError(f"{hint}; cause: {type(err).__name__}: {err}") from err
 
 
-def load(source: str | Path, *, min_pixels: int, max_pixels: int, dtype: torch.dtype = torch.float32,
-         quantization_config: Any = None) -> tuple[Any, Processor]:
+def load(source: str | Path, *, min_pixels: int | None = None, max_pixels: int | None = None,
+         dtype: torch.dtype = torch.float32, quantization_config: Any = None,
+         attn_implementation: str = "sdpa") -> tuple[Any, Processor]:
     """(model, processor) from a local folder (tiny default or a saved real checkpoint) or a hub id.
 
+    Pixel bounds left at None are the checkpoint's own (its preprocessor_config.json).
     ``quantization_config`` (QLoRA's 4-bit NF4, from ``methods.quantization_config``) loads the
-    weights quantised onto this process's GPU."""
+    weights quantised onto this process's GPU. ``attn_implementation``: resolved by
+    :func:`claimvlm.model.placement.attention_implementation`."""
     from transformers import AutoModelForImageTextToText
 
     path = resolve_source(str(source))
@@ -172,7 +179,8 @@ def load(source: str | Path, *, min_pixels: int, max_pixels: int, dtype: torch.d
         extra = {"quantization_config": quantization_config,
                  "device_map": {"": int(os.environ.get("LOCAL_RANK", "0"))}}
     try:
-        model = AutoModelForImageTextToText.from_pretrained(path, dtype=dtype, local_files_only=True, **extra)
+        model = AutoModelForImageTextToText.from_pretrained(path, dtype=dtype, local_files_only=True,
+                                                            attn_implementation=attn_implementation, **extra)
         processor = Processor.from_pretrained(path, min_pixels=min_pixels, max_pixels=max_pixels,
                                               local_files_only=True)
     except (OSError, ValueError) as err:

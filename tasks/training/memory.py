@@ -111,12 +111,14 @@ class Plan:
 
 
 def plan_from_params(params: TrainParams, arch: Architecture, *, text_tokens: int, image_height: int,
-                     image_width: int) -> Plan:
-    """The Plan of a configured run (``train`` section) on one page size and text length."""
+                     image_width: int, checkpoint_max_pixels: int = Plan.max_pixels) -> Plan:
+    """The Plan of a configured run (``train`` section) on one page size and text length;
+    ``checkpoint_max_pixels``: the checkpoint's own limit, used when ``train.max_pixels`` is unset."""
     targets = tuple(t for t in LORA_MODULES if t in params.lora.target_modules)
     return Plan(arch, method=params.method, precision=params.precision, batch=params.batch_size,
                 text_tokens=text_tokens, image_height=image_height, image_width=image_width,
-                max_pixels=params.max_pixels, gradient_checkpointing=params.gradient_checkpointing,
+                max_pixels=params.max_pixels or checkpoint_max_pixels,
+                gradient_checkpointing=params.gradient_checkpointing,
                 lora_rank=params.lora.r, lora_modules_per_layer=len(targets), lora_targets=targets,
                 lora_dropout=params.lora.dropout, freeze_vision=params.freeze.vision,
                 freeze_merger=params.freeze.merger, freeze_language=params.freeze.language)
@@ -152,6 +154,12 @@ def image_tokens(plan: Plan) -> int:
         h_bar = max(unit, math.floor(h / beta / unit) * unit)
         w_bar = max(unit, math.floor(w / beta / unit) * unit)
     return (h_bar // unit) * (w_bar // unit)
+
+
+def _linear_weights(a: Architecture) -> int:
+    """Weights (not biases) of one decoder layer's seven linear layers."""
+    kv = a.kv_heads * (a.hidden // a.heads)
+    return 2 * a.hidden * (a.hidden + kv) + 3 * a.hidden * a.intermediate
 
 
 def _targets(plan: Plan) -> tuple[str, ...]:
@@ -225,8 +233,15 @@ def estimate(plan: Plan) -> Estimate:
     trainable = _trainable(plan)
     half = plan.precision in ("bf16", "fp16")
     adapters = plan.method in ("lora", "qlora")  # peft keeps adapters in fp32 (autocast_adapter_dtype)
-    weight_bytes = 0.5 + 0.03 if plan.method == "qlora" else (2 if half else 4)  # NF4 + double-quant consts
-    weights = total * weight_bytes + (trainable * 4 if adapters else 0)
+    if plan.method == "qlora":
+        # NF4 (+ double-quantised constants) for the language model's linear weights only: the vision
+        # tower and lm_head are skipped (methods.quantization_config), and peft's
+        # prepare_model_for_kbit_training casts every weight left in 16 bits to fp32: embeddings,
+        # norms, biases, the vision tower (~1 B parameters on the 3B, ~1.8 B on the 7B).
+        quantised = a.layers * _linear_weights(a)
+        weights = quantised * (0.5 + 0.03) + (total - quantised) * 4 + trainable * 4
+    else:
+        weights = total * (2 if half else 4) + (trainable * 4 if adapters else 0)
     gradients = trainable * (2 if half and not adapters else 4)
     # AdamW's two fp32 moments, plus an fp32 master copy of every 16-bit trainable weight.
     optimizer = trainable * (8 + (4 if half and not adapters else 0))

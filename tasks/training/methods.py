@@ -74,8 +74,12 @@ def _lora(model: nn.Module, params: TrainParams) -> nn.Module:
     regex = lora_target_regex(model, lp.target_modules)
     if not any(re.fullmatch(regex, n) for n, _ in model.named_modules()):
         raise MethodError(f"lora.target_modules {list(lp.target_modules)} match no module of the language model")
+    base = base_model(model)
+    visual = {"frozen": None, "merger": base.model.visual.merger, "full": base.model.visual}[lp.vision]
+    # peft's modules_to_save: a trainable full copy of the module, saved with the adapter.
+    keep = [_module_name(base, visual)] if visual is not None else None
     config = LoraConfig(r=lp.r, lora_alpha=lp.alpha, lora_dropout=lp.dropout, target_modules=regex,
-                        bias="none", task_type="CAUSAL_LM")
+                        bias="none", task_type="CAUSAL_LM", modules_to_save=keep)
     return get_peft_model(model, config)
 
 

@@ -15,6 +15,9 @@ class LoraParams(Section):
     alpha: int = Field(16, gt=0)
     dropout: float = Field(0.05, ge=0, lt=1)
     target_modules: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+    vision: Literal["frozen", "merger", "full"] = Field(
+        "frozen", description="adapters go on the language model; the vision side stays frozen, or its merger "
+        "(or the whole tower) trains in full beside them (saved with the adapter; vLLM serves frozen only)")
 
 
 class FreezeParams(Section):
@@ -46,8 +49,13 @@ class TrainParams(Section):
     explode_grad_norm: float = Field(1e4, gt=0, description="a grad norm above this stops the run")
     precision: Literal["fp32", "bf16", "fp16"] = "fp32"
     gradient_checkpointing: bool = False
-    min_pixels: int = Field(56 * 56, gt=0)
-    max_pixels: int = Field(224 * 320, gt=0)
+    # The page size the model sees. Unset (null): the checkpoint's own preprocessor_config.json
+    # (a released Qwen2.5-VL allows up to 12.8 M pixels, ~16 k image tokens for an A4 page: set
+    # max_pixels to what the GPU holds; params.yaml sets the tiny default's).
+    min_pixels: int | None = Field(None, gt=0)
+    max_pixels: int | None = Field(None, gt=0)
+    attn_implementation: Literal["auto", "sdpa", "eager", "flash_attention_2"] = Field(
+        "auto", description="auto: flash_attention_2 on CUDA where flash-attn is installed, else sdpa")
     checkpoint_every: int = Field(50, gt=0)
     keep_checkpoints: int = Field(2, gt=0, description="newest checkpoints kept; older ones are deleted")
     eval_every: int = Field(50, gt=0, description="optimizer steps between validation-loss evaluations")
@@ -72,7 +80,7 @@ class TrainParams(Section):
 
     @model_validator(mode="after")
     def _pixels(self) -> TrainParams:
-        if self.min_pixels > self.max_pixels:
+        if self.min_pixels is not None and self.max_pixels is not None and self.min_pixels > self.max_pixels:
             raise ValueError(f"min_pixels {self.min_pixels} exceeds max_pixels {self.max_pixels}")
         return self
 

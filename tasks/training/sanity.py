@@ -58,5 +58,6 @@ def estimate_memory(dataset: Path, out: Path, params: TrainParams) -> str:
     text = [int((encode_example(processor, ex.record, ex.page())["input_ids"] != image_id).sum()) for ex in sample]
     plan = plan_from_params(params, architecture_from_config(AutoConfig.from_pretrained(base)),
                             text_tokens=int(max(text)), image_height=int(median(ex.record["height"] for ex in train)),
-                            image_width=int(median(ex.record["width"] for ex in train)))
+                            image_width=int(median(ex.record["width"] for ex in train)),
+                            checkpoint_max_pixels=processor.max_pixels)
     return format_report(plan, estimate(plan))

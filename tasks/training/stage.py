@@ -23,6 +23,7 @@ import torch
 
 from claimvlm.dataset.reader import DataError, prompt_of, read_split
 from claimvlm.model.params import TrackingParams
+from claimvlm.model.placement import attention_implementation
 from claimvlm.model.source import TinySpec, build_tiny, load, resolve_source
 from claimvlm.training import checkpoint
 from claimvlm.training.data import Batches
@@ -123,8 +124,11 @@ def prepare(dataset: Path, out: Path, params: TrainParams) -> tuple[Any, Any, Ba
     val = read_split(dataset, "val")
     base = _base(params, _texts(train), out)
     quant = quantization_config(params) if params.method == "qlora" else None
-    model, processor = load(base, min_pixels=params.min_pixels, max_pixels=params.max_pixels,
-                            dtype=_dtype(params), quantization_config=quant)
+    # FlashAttention has no fp32 kernels: weights loaded in fp32 (fp32, or full's master weights) keep SDPA.
+    dtype, device = _dtype(params), "cuda" if torch.cuda.is_available() else "cpu"
+    requested = "sdpa" if dtype == torch.float32 and params.attn_implementation == "auto" else params.attn_implementation
+    model, processor = load(base, min_pixels=params.min_pixels, max_pixels=params.max_pixels, dtype=dtype,
+                            quantization_config=quant, attn_implementation=attention_implementation(requested, device))
     model = apply_method(model, params)
     batches = Batches(train, processor, batch_size=params.batch_size, seed=params.seed, augment=params.augment,
                       transcribe=params.transcribe, transcribe_max_lines=params.transcribe_max_lines)

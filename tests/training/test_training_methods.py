@@ -77,6 +77,18 @@ def test_lora_trains_only_language_adapters(tiny: Path) -> None:
         apply_method(_fresh(tiny)[0], TrainParams(method="lora", lora=LoraParams(target_modules=("qkv",))))
 
 
+@pytest.mark.parametrize(("vision", "part"), [("merger", "merger"), ("full", "vision")])
+def test_lora_can_train_the_vision_side_beside_the_adapters(tiny: Path, vision: str, part: str) -> None:
+    fresh = parts(_fresh(tiny)[0])
+    size = sum(p.numel() for name in {part, "merger"} for p in fresh[name].parameters())
+    model = apply_method(_fresh(tiny)[0], TrainParams(method="lora", lora=LoraParams(r=4, vision=vision)))  # type: ignore[arg-type]
+    # peft trains a full copy of the module (modules_to_save) and saves it with the adapter
+    visual = sum(p.numel() for n, p in model.named_parameters() if p.requires_grad and ".visual." in n)
+    assert visual == size
+    frozen = apply_method(_fresh(tiny)[0], TrainParams(method="lora", lora=LoraParams(r=4)))
+    assert not any(p.requires_grad for n, p in frozen.named_parameters() if ".visual." in n)
+
+
 def test_full_trains_everything(tiny: Path) -> None:
     model, _ = _fresh(tiny)
     for p in model.parameters():
