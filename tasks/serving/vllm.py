@@ -3,9 +3,11 @@
 ``serve.vllm.model`` set: vLLM was started on merged weights and serves them under that name; the
 registry is not touched (a new version means restarting vLLM on its weights). Unset: vLLM runs the
 base checkpoint with ``--enable-lora`` and ``VLLM_ALLOW_RUNTIME_LORA_UPDATING=True``; each version's
-LoRA adapter is copied to ``adapter_dir/<registered_model>-v<version>`` (a folder the vLLM server
-reads at the same path) and loaded at runtime, so a promotion swaps in without restarting the GPU
-server. A full fine-tune has no adapter to put on that base and is refused, saying what to do.
+LoRA adapter is written to ``adapter_dir/<registered_model>-v<version>`` (a folder the vLLM server
+reads at the same path) in the layout vLLM's loader maps onto Qwen2.5-VL (vllm_adapter.py,
+docs/serving-vllm.md) and loaded at runtime, so a promotion swaps in without restarting the GPU
+server. A full fine-tune has no adapter to put on that base and is refused, saying what to do; so
+is an adapter vLLM cannot serve (vision-tower weights, modules_to_save, DoRA...).
 
 A batch is one chat request per page, all in flight at once: vLLM batches concurrent requests
 itself. Token log-probabilities come with each answer, so confidence costs no second pass.
@@ -34,6 +36,7 @@ import httpx
 
 from claimvlm.model.prompt import PROMPT_FILE, PromptSpec, page_texts
 from claimvlm.serving.backends import BackendError, Reading
+from claimvlm.serving.vllm_adapter import digests, installed_source, write_vllm_adapter
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -128,14 +131,6 @@ def to_reading(text: str, content: Sequence[Mapping[str, Any]] | None) -> Readin
     return Reading(text, tuple(kept_ends), tuple(kept))
 
 
-def _digests(folder: Path) -> dict[str, str]:
-    digests = {}
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        with path.open("rb") as f:  # in chunks: an adapter can be hundreds of MB
-            digests[path.relative_to(folder).as_posix()] = hashlib.file_digest(f, "sha256").hexdigest()
-    return digests
-
-
 def _find_adapter(root: Path, load_uri: str) -> tuple[Path, dict[str, str] | None]:
     """The package's adapter folder and its files' sha256 from the manifest (None: no manifest)."""
     nearest = sorted(root.rglob(MANIFEST), key=lambda p: len(p.parts))
@@ -155,12 +150,15 @@ def _find_adapter(root: Path, load_uri: str) -> tuple[Path, dict[str, str] | Non
 
 
 def _install_adapter(load_uri: str, dst: Path) -> tuple[Path, bool, PromptSpec | None]:
-    """Copy the version's adapter to ``dst``; returns (dst, whether its files were (re)written, the
-    package's prompt: None for a package from before anchoring).
+    """Install the version's adapter at ``dst`` in the layout vLLM loads (vllm_adapter.py: keys
+    renamed, ``target_modules`` a list; refused with what to do when vLLM cannot serve it); returns
+    (dst, whether its files were (re)written, the package's prompt: None for a package from before
+    anchoring).
 
-    Checked against the package manifest, copied to a sibling and renamed into place: the vLLM
-    server never sees half an adapter. A folder already holding the same files is reused (another
-    replica or an earlier start put it there). The MLflow tracking URI is the caller's.
+    The source files are checked against the package manifest and only read (the registered
+    package does not change); the new folder is written as a sibling and renamed into place: the
+    vLLM server never sees half an adapter. A folder already written from the same source files is
+    reused (another replica or an earlier start put it there). The MLflow tracking URI is the caller's.
     """
     import mlflow.artifacts
 
@@ -173,7 +171,7 @@ def _install_adapter(load_uri: str, dst: Path) -> tuple[Path, bool, PromptSpec |
             raise BackendError(f"cannot download {load_uri}: {type(err).__name__}: "
                                f"{str(err)[:_MESSAGE_CHARS]}") from err
         src, expected = _find_adapter(root, load_uri)
-        found = _digests(src) if src.is_dir() else {}
+        found = digests(src) if src.is_dir() else {}
         if expected is not None and found != expected:
             odd = sorted(k for k in {*found, *expected} if found.get(k) != expected.get(k))
             raise BackendError(f"the adapter of {load_uri} is missing or changed files (manifest {MANIFEST}): "
@@ -181,10 +179,14 @@ def _install_adapter(load_uri: str, dst: Path) -> tuple[Path, bool, PromptSpec |
         if "adapter_config.json" not in found:
             raise BackendError(f"the adapter of {load_uri} has no adapter_config.json")
         prompt = PromptSpec.load(src.parent, "") if (src.parent / PROMPT_FILE).is_file() else None
-        if dst.is_dir() and _digests(dst) == found:
+        if dst.is_dir() and installed_source(dst) == found:
             return dst, False, prompt
         shutil.rmtree(staged, ignore_errors=True)
-        shutil.copytree(src, staged)
+        try:
+            write_vllm_adapter(src, staged, found, f"the adapter of {load_uri}")
+        except BaseException:
+            shutil.rmtree(staged, ignore_errors=True)
+            raise
     old = dst.with_name(f".{dst.name}.old-{os.getpid()}-{threading.get_ident()}")
     try:
         if dst.exists():

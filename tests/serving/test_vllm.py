@@ -243,19 +243,39 @@ def test_no_key_no_authorization_header(server: tuple[Fake, str], fake: Fake, tm
     assert fake.requests and all("authorization" not in headers for _, headers, _ in fake.requests)
 
 
-def package(root: Path, fmt: str = "adapter", weights: bytes = b"\x01" * 64) -> Path:
-    """A model package (claimvlm.model.package layout) inside an MLflow pyfunc model folder."""
+# An adapter as the train stage saves it (transformers 5 key names, peft's regex target_modules).
+ADAPTER_CONFIG = {"peft_type": "LORA", "r": 8, "lora_alpha": 16, "bias": "none", "modules_to_save": None,
+                  "target_modules": r"model\.language_model\..*\.(q_proj|v_proj)", "task_type": "CAUSAL_LM"}
+
+
+def adapter_files(value: float = 1.0, config: dict[str, Any] | None = None,
+                  keys: dict[str, tuple[int, int]] | None = None) -> dict[str, bytes]:
+    """A small LoRA adapter's two files: every weight filled with ``value``; ``keys`` (name: shape)
+    replaces the two layers' q_proj/v_proj A and B."""
+    import torch
+    from safetensors.torch import save
+
+    if keys is None:
+        keys = {f"base_model.model.model.language_model.layers.{i}.self_attn.{m}.lora_{ab}.weight":
+                (8, 16) if ab == "A" else (16, 8) for i in (0, 1) for m in ("q_proj", "v_proj") for ab in "AB"}
+    tensors = {name: torch.full(shape, value) for name, shape in keys.items()}
+    return {"adapter_config.json": json.dumps(config or ADAPTER_CONFIG).encode(),
+            "adapter_model.safetensors": save(tensors, metadata={"format": "pt"})}
+
+
+def package(root: Path, fmt: str = "adapter", value: float = 1.0, adapter: dict[str, bytes] | None = None) -> Path:
+    """A model package (claimvlm.model.package layout) inside an MLflow pyfunc model folder;
+    ``adapter``: its adapter's files (default: :func:`adapter_files` of ``value``)."""
     model = root / "model"
     pkg = model / "artifacts" / "package"
     shutil.rmtree(model, ignore_errors=True)
     files = {"processor/preprocessor_config.json": b"{}"}
     if fmt == "adapter":
-        files["adapter/adapter_config.json"] = json.dumps({"peft_type": "LORA", "r": 8}).encode()
-        files["adapter/adapter_model.safetensors"] = weights
+        files |= {f"adapter/{name}": data for name, data in (adapter or adapter_files(value)).items()}
         files["base.json"] = b'{"source": "/models/base"}'
     else:
         files["weights/config.json"] = b"{}"
-        files["weights/model.safetensors"] = weights
+        files["weights/model.safetensors"] = b"\x01" * 64
     for rel, data in files.items():
         (pkg / rel).parent.mkdir(parents=True, exist_ok=True)
         (pkg / rel).write_bytes(data)
@@ -266,6 +286,13 @@ def package(root: Path, fmt: str = "adapter", weights: bytes = b"\x01" * 64) -> 
     return model
 
 
+def weights(folder: Path) -> dict[str, float]:
+    """The installed adapter's tensors: name -> the value it is filled with."""
+    from safetensors.torch import load_file
+
+    return {name: float(t.flatten()[0]) for name, t in load_file(folder / "adapter_model.safetensors").items()}
+
+
 def test_adapter_is_installed_loaded_used_and_unloaded(server: tuple[Fake, str], fake: Fake,
                                                       tmp_path: Path) -> None:
     model = package(tmp_path)
@@ -273,8 +300,10 @@ def test_adapter_is_installed_loaded_used_and_unloaded(server: tuple[Fake, str],
     backend = VllmBackend.open(str(model), "3", settings_, TrackingParams(), INSTRUCTION)
     installed = tmp_path / "adapters" / "claimvlm-reader-v3"
     try:
-        assert sorted(p.name for p in installed.iterdir()) == ["adapter_config.json", "adapter_model.safetensors"]
-        assert (installed / "adapter_model.safetensors").read_bytes() == b"\x01" * 64
+        assert sorted(p.name for p in installed.iterdir()) == [
+            "adapter_config.json", "adapter_model.safetensors", "claimvlm_vllm_adapter.json"]
+        assert set(weights(installed).values()) == {1.0}
+        assert json.loads((installed / "adapter_config.json").read_text())["target_modules"] == ["q_proj", "v_proj"]
         assert [p.name for p in (tmp_path / "adapters").iterdir()] == [installed.name]  # no temp leftovers
         assert fake.asked("/v1/load_lora_adapter") == [{"lora_name": "claimvlm-reader-v3", "lora_path": str(installed)}]
         assert backend.read(pages()[:1])[0].text == answer(40)
@@ -296,10 +325,10 @@ def test_changed_adapter_under_the_same_name_is_replaced_and_reloaded(server: tu
                                                                      tmp_path: Path) -> None:
     settings_ = params(server[1], tmp_path, model=None)
     first = VllmBackend.open(str(package(tmp_path / "a")), "3", settings_, TrackingParams(), INSTRUCTION)
-    second = VllmBackend.open(str(package(tmp_path / "b", weights=b"\x02" * 64)), "3", settings_, TrackingParams(),
+    second = VllmBackend.open(str(package(tmp_path / "b", value=2.0)), "3", settings_, TrackingParams(),
                               INSTRUCTION)
     installed = tmp_path / "adapters" / "claimvlm-reader-v3"
-    assert (installed / "adapter_model.safetensors").read_bytes() == b"\x02" * 64
+    assert set(weights(installed).values()) == {2.0}
     assert [p for p, _, _ in fake.requests if "lora" in p] == [
         "/v1/load_lora_adapter", "/v1/load_lora_adapter", "/v1/unload_lora_adapter", "/v1/load_lora_adapter"]
     second.close()
