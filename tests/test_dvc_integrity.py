@@ -54,7 +54,9 @@ def test_verify_data_names_a_corrupted_cache_object(project: Path) -> None:
 
 
 def test_two_concurrent_repros_end_cleanly(project: Path) -> None:
-    set_params(project, synth={"num_docs": 5})
+    # A late stage's parameter: both runs queue for evaluate and what follows (about a minute of
+    # work), not the whole pipeline; the race is the same.
+    set_params(project, evaluate={"bootstrap": 150})
     procs = [subprocess.Popen([str(BIN / "dvc"), "repro"], cwd=project, env=env(), stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True) for _ in range(2)]
     outputs = [(p.wait(timeout=900), p.stdout.read()) for p in procs]  # type: ignore[union-attr]

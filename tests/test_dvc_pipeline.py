@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.dvc_project import copy_project, dvc, set_params
+from claimvlm.model.standin import write_standin
+from tests.dvc_project import BIN, copy_project, dvc, env, set_params
 
 pytestmark = [pytest.mark.slow, pytest.mark.system]
 
@@ -46,9 +47,66 @@ def test_repro_noop_partial_reruns_and_push(project: Path) -> None:
     ran = _ran(dvc("repro", "--dry", cwd=project))
     assert "anonymize" in ran and not ran & {"synth", "collect"}
     # (More documents, not fewer: evaluate refuses an empty test split, and 3 documents leave one.)
+    # The same run flips the README's one switch: the production profile, on a real-shaped stand-in
+    # of Qwen2.5-VL-3B (the hub's layout and files, the real config fields at small widths, the real
+    # special-token ids) instead of a downloaded checkpoint; the CI profile only shrinks the run.
+    standin = write_standin(project.parent / "Qwen2.5-VL-3B-standin", scale="small")
+    (project / "profiles" / "ci.yaml").write_text(yaml.safe_dump({
+        "extends": "production.yaml",
+        "build": {"anchoring": {"max_chars": 600}},
+        "train": {"model": str(standin), "max_steps": 3, "checkpoint_every": 2, "eval_every": 2, "batch_size": 2,
+                  "grad_accum": 1, "warmup_steps": 1, "max_pixels": 112 * 160},
+        "evaluate": {"batch_size": 4}}))
     set_params(project, synth={"num_docs": 8})
-    assert "synth" in _ran(dvc("repro", cwd=project))
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    (project / "params.yaml").write_text(yaml.safe_dump({**params, "profile": "profiles/ci.yaml"},
+                                                        allow_unicode=True, sort_keys=False))
+    assert {"synth", "train", "evaluate", "export", "gate"} <= _ran(dvc("repro", cwd=project, HF_HUB_OFFLINE="1"))
     assert json.loads((project / "data/anonymized/manifest.json").read_text())["counts"]["anonymized"] == 8
+    package = project / "models/train/model"
+    assert json.loads((package / "claimvlm_model.json").read_text())["format"] == "adapter"  # LoRA, as profiled
+    assert json.loads((project / "models/train/base/claimvlm_base.json").read_text())["path"] == str(standin)
+    assert json.loads((project / "reports/evaluate/base.json").read_text())  # the checkpoint itself, scored
     decision = json.loads((project / "reports/gate/decision.json").read_text())
     assert decision["version"] and decision["reasons"]  # every candidate is registered with its reasons
+    # random weights read nothing: the production gate's baseline rule rejects it
+    assert not decision["promote"] and any("baseline" in r for r in decision["reasons"])
     assert "up to date" in dvc("status", cwd=project).lower()
+    _serve_one_page(project, f"models:/{decision['registered_model']}/{decision['version']}", decision["version"])
+
+
+def _serve_one_page(project: Path, model_uri: str, version: str) -> None:
+    """`claimvlm serve-api` on the registered version answers an uploaded page. The stand-in's
+    random weights write no JSON, so the answer is the service's 502 model_output naming the version
+    that read the page: the model was loaded from the registry, placed, and generated."""
+    import socket
+    import subprocess
+    import time
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([str(BIN / "claimvlm"), "serve-api", "--model-uri", model_uri, "--port", str(port),
+                             "-S", "serve.max_new_tokens=16"], cwd=project, env=env(HF_HUB_OFFLINE="1"),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/health/ready", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            time.sleep(1)
+        page = sorted((project / "data/synth/images").glob("*"))[0]
+        r = httpx.post(f"{url}/v1/extract", files={"file": (page.name, page.read_bytes())}, timeout=120)
+        body = r.json()
+        assert r.status_code == 200 or (r.status_code, body["error"]) == (502, "model_output"), body
+        assert str(body.get("model_version")) == str(version) or r.headers.get("X-Model-Version") == str(version), body
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
