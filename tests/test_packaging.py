@@ -74,3 +74,11 @@ def test_help_groups_commands_by_stage() -> None:
     for command in ("synth", "export-feedback", "check-live", "redact-text", "pin-splits", "sweep", "rollback",
                     "check-champion", "serve-api", "deploy", "verify-data"):
         assert f" {command} " in text, command
+
+
+def test_gpu_extras_name_what_qlora_and_vllm_need() -> None:
+    import tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert any(d.startswith("bitsandbytes") for d in extras["gpu"])  # QLoRA's 4-bit kernels
+    assert any(d.startswith("vllm") for d in extras["vllm"])

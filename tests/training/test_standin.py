@@ -172,3 +172,15 @@ def test_greedy_reading_runs_past_the_tokenizer(loaded: tuple[Any, Any]) -> None
     answers = generate_json(model.eval(), processor, [stand_in_page(0), stand_in_page(1)], "읽으세요",
                             max_new_tokens=3, batch_size=2)
     assert len(answers) == 2 and all(isinstance(a, str) for a in answers)
+
+
+def test_the_default_parameters_read_a_checkpoint_at_its_own_page_size(standin: Path) -> None:
+    """params.yaml leaves train.min/max_pixels unset: a real checkpoint reads pages at its own
+    limits (12.8 M pixels), not at the tiny default's 224 x 320 (88 image tokens)."""
+    from claimvlm.config import load_params
+    from tests.conftest import ROOT
+
+    train = load_params(ROOT / "params.yaml").train
+    assert (train.min_pixels, train.max_pixels) == (None, None)
+    _, processor = load(standin, min_pixels=train.min_pixels, max_pixels=train.max_pixels)
+    assert processor.max_pixels == 12_845_056
