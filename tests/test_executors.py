@@ -82,13 +82,15 @@ def _stages(root: Path, workers: int, executor: ExecutorParams | None, inputs: d
 
 
 def _anonymize_input(synth: Path, target: Path) -> None:
-    """The synth output, plus a second document of the first patient and a page without a label."""
+    """The synth output, plus a second document of the first patient, a page without a label and a
+    label without a page."""
     shutil.copytree(synth, target)
     first = min((target / "labels").glob("*.json")).stem
     for sub in ("images", "labels", "boxes", "meta"):
         for f in (target / sub).glob(f"{first}.*"):
             shutil.copy(f, target / sub / f.name.replace(first, "twin-000001"))
     shutil.copy(next((target / "images").glob(f"{first}.*")), target / "images" / "orphan-000001.png")
+    shutil.copy(target / "labels" / f"{first}.json", target / "labels" / "noimage-000001.json")  # quarantined
 
 
 def _qc_input(anonymized: Path, target: Path) -> None:
@@ -134,7 +136,11 @@ def test_every_executor_writes_byte_identical_outputs(runs, executor: str) -> No
 def test_the_compared_runs_cover_quarantine_and_reports(runs) -> None:
     root = runs["in_process"][0]
     anon = json.loads((root / "anonymized" / "manifest.json").read_text())
-    assert anon["counts"]["by_reason"] == {"unlabelled": 1} and anon["counts"]["anonymized"] == 9
+    # the page without a label is pseudonymised from its own reading, or quarantined by the check
+    counts = anon["counts"]
+    assert counts["anonymized"] == 9 and counts["by_reason"].get("missing_image") == 1
+    assert counts.get("unlabelled_pseudonymised", 0) + counts["quarantined"] == 2
+    assert counts["quarantined"] == 2 or (root / "anonymized" / "unlabelled" / "images" / "orphan-000001.png").is_file()
     twin = json.loads((root / "anonymized" / "labels" / "twin-000001.json").read_text())
     first = json.loads((root / "anonymized" / "labels" / f"{anon['documents'][0]}.json").read_text())
     assert twin["patient_name"] == first["patient_name"]  # surrogates consistent across workers

@@ -1,5 +1,5 @@
-"""``claimvlm anonymize`` (the anonymize stage, claimvlm.privacy.stage) and ``claimvlm redact-text``
-(the free-text detector on JSON lines)."""
+"""``claimvlm anonymize`` (the anonymize stage, claimvlm.privacy.stage), ``claimvlm redact-text``
+(the free-text detector on JSON lines) and ``claimvlm redact-page`` (one unlabelled page)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,8 @@ def anonymize(
                                executor=loaded.executor)
     except (MissingKeyError, LeakError) as err:
         fail(err, 1)
-    console.print(f"anonymize: {result.documents} documents = {result.anonymized} pseudonymised + "
+    raw = f"{result.unlabelled} unlabelled pages pseudonymised + " if result.unlabelled else ""
+    console.print(f"anonymize: {result.documents} documents = {result.anonymized} pseudonymised + {raw}"
                   f"{result.quarantined} quarantined {result.by_reason or ''}; identifiers {result.pii_by_type}; "
                   f"k = {result.k_achieved}; no leaks")
 
@@ -75,6 +76,41 @@ def redact_text(params: ParamsOpt = Path("params.yaml"), set_: SetOpt = None) ->
         print(json.dumps({"text": new_text, "found": found}, ensure_ascii=False), flush=True)
 
 
+def redact_page(
+    image: Annotated[Path, typer.Argument(help="a page without a label (PNG, JPEG, TIFF)")],
+    out: Annotated[Path, typer.Argument(help="the pseudonymised page (its format from the suffix)")],
+    params: ParamsOpt = Path("params.yaml"),
+    set_: SetOpt = None,
+) -> None:
+    """Pseudonymise one unlabelled page: Tesseract reads it, identifiers are replaced by surrogates and
+    a second reading checks; exit 1 (nothing written) when the check fails."""
+    import json
+
+    from PIL import Image
+
+    from claimvlm.ocr import OcrUnavailable
+    from claimvlm.privacy.pages import redact_page as run_redact_page
+    from claimvlm.privacy.surrogates import MissingKeyError, Pseudonymizer, key_from_env
+    from claimvlm.synthesis import fonts
+
+    p = sections(AnonymizeSections, params, set_).anonymize
+    try:
+        pz = Pseudonymizer(key_from_env(p.key_env))
+        page, outcome, _originals = run_redact_page(Image.open(image), pz, fonts.require_hangul(p.font))
+    except (MissingKeyError, OcrUnavailable, OSError) as err:
+        fail(err, 1)
+    summary = {"released": outcome.released, "reason": outcome.reason, "detail": outcome.detail,
+               "replaced": outcome.replaced}
+    if not outcome.released:
+        console.print(f"redact-page: {image} not released: {outcome.detail}", markup=False)
+        print(json.dumps(summary, ensure_ascii=False))
+        raise typer.Exit(1)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    page.save(out)
+    print(json.dumps(summary, ensure_ascii=False))
+
+
 def register(app: typer.Typer) -> None:
     app.command("anonymize", rich_help_panel=PANEL)(anonymize)
     app.command("redact-text", rich_help_panel=PANEL)(redact_text)
+    app.command("redact-page", rich_help_panel=PANEL)(redact_page)

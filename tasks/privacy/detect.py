@@ -2,10 +2,9 @@
 
 Structured identifiers (RRN, phone, card, ...) come from regexes that tolerate the OCR confusions
 l/I->1 and O/o->0 inside digits; numbers identifiable only by the word in front of them (chart,
-policy, health-insurance numbers) need that word. Names need a surname first and come from cues:
-labels (성명, 보호자, ...), honorifics (씨, 님, 환자, ...), a neighbouring identifier (김상철 / 010-...),
-or, with no cue, a particle closing the word (김영희는). Kiwi finds particles and vetoes dictionary
-words (이상, 유방암); its model loads on first use, never at import.
+policy, health-insurance, medical licence numbers) need that word. Names come from cues (labels,
+titles, honorifics, signatures, a neighbouring identifier) or, with no cue, a particle closing the
+word: see claimvlm.privacy.names. Nothing is loaded at import; Kiwi's model loads on first use.
 
 Evaluation (`evaluate`): a predicted span matches a gold span when the types agree and their overlap
 holds at least 80% of the gold span's non-space characters and at least half of the prediction's.
@@ -17,26 +16,27 @@ import json
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from claimvlm.privacy import patterns as P
-
-_HANGUL = re.compile("[가-힣]")
-# Identifiers that people write right after a name (김상철 / 010-1234-5678).
-_NEXT_TO_NAME = frozenset({"rrn", "phone", "email", "passport", "driver_license"})
+from claimvlm.privacy.names import _kiwi, find_names  # noqa: F401 - _kiwi: tests check it stays unloaded
 
 PII_TYPES: tuple[str, ...] = (
-    "name", "rrn", "phone", "card", "account", "email", "driver_license", "passport",
-    "health_insurance_no", "chart_no", "policy_no", "address",
+    "name", "rrn", "foreign_registration_no", "phone", "card", "account", "email", "driver_license",
+    "passport", "health_insurance_no", "medical_license", "chart_no", "policy_no", "vehicle_no", "ip_address",
+    "address",
 )
 STRUCTURED_TYPES: frozenset[str] = frozenset(PII_TYPES) - {"name", "address"}
 # On overlap the more specific type wins (an RRN also looks like a hyphenated account number);
 # within a type, the longer span.
 _PRIORITY = {t: i for i, t in enumerate((
-    "rrn", "card", "driver_license", "passport", "email", "phone", "health_insurance_no", "chart_no",
-    "policy_no", "account", "address", "name",
+    "rrn", "foreign_registration_no", "card", "driver_license", "passport", "email", "ip_address",
+    # a number its keyword names (건강보험증 번호 0…) before the shapes it may also have
+    "health_insurance_no", "chart_no", "medical_license", "phone", "vehicle_no", "policy_no", "account", "address",
+    "name",
 ))}
+# The seventh digit of an RRN-shaped number: 5-8 mark a foreigner (외국인등록번호), born 1900-2099.
+_FOREIGN_DIGITS = frozenset("5678")
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,8 @@ class Span:
 def find_pii(text: str) -> list[Span]:
     """All PII spans, sorted by start, non-overlapping (on overlap keep the more specific, then longer)."""
     found = _resolve([*_structured(text), *_addresses(text)])
-    return _resolve([*found, *_names(text, found)])
+    names = find_names(text, [(s.type, s.start, s.end) for s in found])
+    return _resolve([*found, *(_span(text, "name", a, b) for a, b in names)])
 
 
 def redact(text: str, surrogate: Callable[[str, str], str]) -> tuple[str, list[Span]]:
@@ -94,7 +95,8 @@ def _near(pattern: re.Pattern[str], text: str, start: int, end: int, before: int
 def _structured(text: str) -> Iterator[Span]:
     for m in P.RRN.finditer(text):
         if _is_rrn(m, text):
-            yield _span(text, "rrn", m.start(), m.end())
+            kind = "foreign_registration_no" if m["rest"][0].translate(P.OCR_DIGITS) in _FOREIGN_DIGITS else "rrn"
+            yield _span(text, kind, m.start(), m.end())
     for m in P.PHONE.finditer(text):
         if _mostly_digits(m.group()):
             yield _span(text, "phone", m.start(), m.end())
@@ -113,12 +115,22 @@ def _structured(text: str) -> Iterator[Span]:
         for m in pattern.finditer(text):
             if kind != "driver_license" or _mostly_digits(m.group()):
                 yield _span(text, kind, m.start(), m.end())
+    for kind, pattern in (("vehicle_no", P.VEHICLE), ("ip_address", P.IP_ADDRESS)):
+        for m in pattern.finditer(text):
+            yield _span(text, kind, m.start(), m.end())
     for kind, pattern in (("passport", P.PASSPORT_CONTEXT), ("driver_license", P.LICENCE_CONTEXT),
                           ("health_insurance_no", P.HEALTH_INSURANCE), ("chart_no", P.CHART_NO),
-                          ("policy_no", P.POLICY_NO)):
+                          ("policy_no", P.POLICY_NO), ("medical_license", P.MEDICAL_LICENSE)):
         for m in pattern.finditer(text):
-            if kind != "policy_no" or len(_digits(m["v"])) >= 5:
+            n = len(_digits(m["v"]))
+            if _MIN_DIGITS.get(kind, 0) <= n <= _MAX_DIGITS.get(kind, 99) and _mostly_digits(m["v"]):
                 yield _span(text, kind, m.start("v"), m.end("v"))
+
+
+# Digits a context-found number must have: a policy number of 4 digits is some other count, a health
+# insurance number is 8-13 digits however it is spaced.
+_MIN_DIGITS = {"policy_no": 5, "health_insurance_no": 8, "medical_license": 3}
+_MAX_DIGITS = {"health_insurance_no": 13, "medical_license": 7}
 
 
 def _is_rrn(m: re.Match[str], text: str) -> bool:
@@ -154,160 +166,8 @@ def _is_card(m: re.Match[str], text: str) -> bool:
 def _addresses(text: str) -> Iterator[Span]:
     for m in P.ADDRESS.finditer(text):
         # Province plus a bare 동 (서울 명동) is a region, not an address: want a district or a number.
-        if m["district"] or m["road"] or m["lotnum"]:
+        if m["district"] or m["road"] or m["lotnum"] or m["city"] and m["lot"]:
             yield _span(text, "address", m.start(), m.end())
-
-
-# --- names -------------------------------------------------------------------------------------------
-Token = tuple[str, str, int, int, bool]  # form, tag, start, length, out-of-vocabulary
-
-
-@lru_cache(maxsize=1)
-def _kiwi():  # noqa: ANN202 - kiwipiepy is imported lazily, so its type cannot appear here
-    from kiwipiepy import Kiwi
-
-    return Kiwi()
-
-
-@lru_cache(maxsize=200_000)
-def _analyse(word: str) -> tuple[Token, ...]:
-    """Kiwi's analysis of one word; cached because clinical text repeats its vocabulary."""
-    return tuple((t.form, str(t.tag), t.start, t.len, bool(t.oov)) for t in _kiwi().tokenize(word))
-
-
-def _particles_at(tokens: Sequence[Token]) -> int | None:
-    """Where the particles closing a word begin (김영희|는), or None."""
-    k = len(tokens)
-    # A particle Kiwi split off a syllable's final consonant (선우훈 -> 후 + ㄴ) is no particle at all.
-    while k > 1 and _is_particle(tokens[k - 1]):
-        k -= 1
-    return tokens[k][2] if k < len(tokens) else None
-
-
-def _is_particle(token: Token) -> bool:
-    return token[1].startswith("J") and token[2] >= 2 and _HANGUL.match(token[0]) is not None
-
-
-def _stems(run: str) -> list[str]:
-    """Where the name in a word may end: before Kiwi's particles, else the whole word or the word less a
-    particle-like ending (Kiwi reads some unknown names glued to a particle as one word: 김예준과)."""
-    cut = _particles_at(_analyse(run))
-    if cut:
-        return [run[:cut]]
-    return [run] + [run[: -len(j)] for j in P.JOSA if run.endswith(j) and len(run) - len(j) >= 2]
-
-
-def _is_word(word: str) -> bool:
-    """Kiwi knows `word` as one dictionary word other than a proper noun (이상, 노인, 조영제)."""
-    tokens = _analyse(word)
-    return len(tokens) == 1 and not tokens[0][4] and tokens[0][1] != "NNP" and tokens[0][3] == len(word)
-
-
-def _surname_length(stem: str) -> int:
-    return 2 if stem[:2] in P.TWO_SURNAMES else 1 if stem[0] in P.SURNAMES else 0
-
-
-def _plausible(stem: str) -> bool:
-    """Surname first, one or two given syllables (two-syllable surnames: up to 4 in all), not a stop word."""
-    s = _surname_length(stem)
-    return bool(s) and s + 1 <= len(stem) <= s + 2 and stem not in P.NAME_STOP and stem not in P.PLACE_STOP
-
-
-def _name_like(stem: str, split_ok: bool = True) -> bool:
-    """Checks for a name whose cue also starts ordinary phrases (환자 상태, 유방암 환자) or that has no cue.
-    Kiwi alone is a weak name tagger (it reads 기흉, 신부전 as proper nouns and many real names as
-    common nouns), so the syllables decide first and Kiwi's dictionary vetoes known words."""
-    s = _surname_length(stem)
-    if not _plausible(stem) or not all(ch in P.GIVEN for ch in stem[s:]) or stem[-1] in P.MEDICAL_SUFFIX:
-        return False
-    if s == 1 and len(stem) == 3 and stem[-1] in P.NOUN_SUFFIX and _is_word(stem[:2]):
-        return False  # 노인+성, 진단+비: a dictionary word plus a suffix
-    if stem[1:] in P.DEPARTMENTS or s == 2:
-        return stem[1:] not in P.DEPARTMENTS
-    tokens = _analyse(stem)
-    # Two syllables are too often a word (예후, 전이): want a proper noun, an unknown word, or 김+결.
-    if len(stem) == 2 and not (any(t[1] == "NNP" or t[4] for t in tokens) or split_ok and _two_nouns(tokens)):
-        return False
-    return not _is_word(stem) and tokens[0][1] != "XPN"  # XPN: 고+혈압, a prefix and a word
-
-
-def _two_nouns(tokens: Sequence[Token]) -> bool:
-    """Kiwi split two syllables into two one-syllable nouns (김+결): no word it knows, unlike 고(prefix)+열,
-    예(interjection)+후 or 전+이(particle)."""
-    return len(tokens) == 2 and all(t[3] == 1 and t[1] in ("NNG", "NNP") for t in tokens)
-
-
-def _names(text: str, claimed: Sequence[Span]) -> list[Span]:
-    taken = bytearray(len(text))  # characters already claimed: a mask keeps the checks O(span length)
-    for s in claimed:
-        taken[s.start:s.end] = b"\x01" * (s.end - s.start)
-    found: list[Span] = []
-    pos = 0
-    while m := P.NAME_LABEL.search(text, pos):  # searched by hand: a label may follow a rejected one
-        pos = m.end("label")
-        sure = m["label"] in P.SURE_LABEL_SET or m["colon"] is not None
-        found += _after_label(text, m.start("name"), m["name"], sure)
-    pos = 0
-    while m := P.NAME_HONORIFIC.search(text, pos):
-        pos = m.start() + 1
-        found += _before_honorific(text, m.start("name"), m["name"], m["hon"] in P.SURE_HONORIFIC_SET)
-    for pattern in (P.NAME_COLON, P.NAME_PAREN, P.NAME_SIGNATURE):
-        for m in pattern.finditer(text):
-            found += _after_label(text, m.start("name"), m["name"], sure=False)
-    for s in claimed:
-        if s.type in _NEXT_TO_NAME and (m := P.NAME_BEFORE_ID.search(text, max(0, s.start - 12), s.start)):
-            found += _after_label(text, m.start("name"), m["name"], sure=False)
-    found = [s for s in found if not any(taken[s.start:s.end])]
-    for s in found:
-        taken[s.start:s.end] = b"\x01" * (s.end - s.start)
-    for m in P.HANGUL_RUN.finditer(text):
-        if not any(taken[m.start():m.end()]) and (stem := _uncued(m.group())):
-            found.append(_span(text, "name", m.start(), m.start() + len(stem)))
-    return found
-
-
-def _spaced(text: str, start: int, run: str) -> list[Span]:
-    """김 영 희 / 남궁 민 수: a surname, then single syllables, after a label or before an honorific."""
-    parts = run.split(" ")
-    ok = _surname_length(parts[0]) == len(parts[0])
-    ok = ok and all(len(p) == 1 and p not in P.SPACED_STOP for p in parts[1:])
-    return [_span(text, "name", start, start + len(run))] if ok else []
-
-
-def _after_label(text: str, start: int, run: str, sure: bool) -> list[Span]:
-    """A name after a label; the word may carry a particle (보호자 이순자가), which Kiwi finds."""
-    if " " in run:
-        return _spaced(text, start, run)
-    for stem in _stems(run):
-        # 위식|도 (a particle cut off a longer word) is weaker evidence than a whole word 김결.
-        if _plausible(stem) if sure else _name_like(stem, split_ok=stem == run):
-            return [_span(text, "name", start, start + len(stem))]
-    return []
-
-
-def _before_honorific(text: str, start: int, run: str, sure: bool) -> list[Span]:
-    """A name right before 씨/님/환자...; nothing comes between, so the whole word is the name, but a
-    dictionary word plus a particle (조영제를 환자) is a phrase, not a name."""
-    if " " in run:
-        return _spaced(text, start, run)
-    cut = _particles_at(_analyse(run))
-    if cut and (_is_word(run[:cut]) or run[:cut] in P.NAME_STOP):
-        return []
-    ok = _plausible(run) if sure else _name_like(run)
-    return [_span(text, "name", start, start + len(run))] if ok else []
-
-
-def _uncued(run: str) -> str | None:
-    """A name with no label or honorific: it must be followed by a particle in the same word (김영희는),
-    pass every syllable check, and have at least three syllables."""
-    s = _surname_length(run)
-    if not s or len(run) < 4 or any(run[:k] in P.NAME_STOP for k in (2, 3, 4)):
-        return None
-    # Cheap checks before Kiwi: given-name syllables, then a particle-like ending after 3 or 4 syllables.
-    if not all(ch in P.GIVEN for ch in run[s:3]) or not (run[3:] in P.JOSA or run[4:] in P.JOSA):
-        return None
-    stem = next((x for x in _stems(run) if len(x) < len(run)), "")
-    return stem if len(stem) >= 3 and _name_like(stem) else None
 
 
 # --- evaluation --------------------------------------------------------------------------------------

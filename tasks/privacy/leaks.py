@@ -16,8 +16,8 @@ from pathlib import Path
 
 from claimvlm.errors import ClaimvlmError
 
-_NUMERIC_KINDS = {"rrn", "phone", "card", "account", "driver_license", "health_insurance_no", "chart_no",
-                  "policy_no", "license_no", "passport"}
+_NUMERIC_KINDS = {"rrn", "foreign_registration_no", "phone", "card", "account", "driver_license",
+                  "health_insurance_no", "chart_no", "policy_no", "license_no", "medical_license", "passport"}
 _UNICODE_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _TEXT_SUFFIXES = {".json", ".jsonl", ".csv", ".md", ".html", ".txt", ".log", ".yaml", ".yml"}
 

@@ -22,91 +22,103 @@ MASKS = "*xX●•"
 NB = r"(?<![0-9A-Za-z])"  # not preceded by an alphanumeric: keeps matches from starting mid-number
 NA = r"(?![0-9A-Za-z])"
 
-# --- names -------------------------------------------------------------------------------------
-SURNAMES = frozenset(
-    "김 이 박 최 정 강 조 윤 장 임 한 오 서 신 권 황 안 송 류 유 전 홍 고 문 양 손 배 백 허 남 심 노 하 곽 성 차 "
-    "주 우 구 나 민 진 지 엄 채 원 천 방 공 현 함 변 염 여 추 도 소 석 선 설 마 길 연 위 표 명 기 반 라 왕 금 옥 "
-    "육 인 맹 제 모 탁 국 어 은 편 용 예 경 봉 사 부 가 복 태 목 형 피 두 감 음 빈 동 온 호 범 좌 팽 승".split()
-)
-TWO_SURNAMES = frozenset("남궁 황보 제갈 선우 독고 사공 서문 동방".split())
-# Common given-name syllables, required of names whose cue is weak or missing (환자 X, X는), where a
-# medical word starting with a surname syllable is the usual false alarm.
-GIVEN = frozenset(
-    "가 강 건 결 겸 경 계 관 광 교 규 균 근 금 기 길 나 낙 남 녕 늘 다 단 담 대 덕 도 동 두 라 란 람 래 량 려 련 렬 령 로 록 룡 루 류 륜 률 리 린 림 "
-    "마 만 말 명 모 목 무 문 미 민 바 박 반 배 백 범 별 병 보 복 봄 봉 비 빈 빛 산 상 새 서 석 선 설 섭 성 세 소 솔 송 수 숙 순 술 슬 승 시 식 신 실 "
-    "심 아 안 애 야 양 언 여 연 열 엽 영 예 오 옥 온 완 요 용 우 욱 운 웅 원 월 위 유 윤 율 융 은 을 음 응 의 이 익 인 일 임 자 재 정 제 조 종 주 준 "
-    "중 지 진 찬 창 채 천 철 청 초 춘 충 태 택 평 표 필 하 학 한 해 향 헌 혁 현 형 혜 호 홍 화 환 황 회 효 후 훈 휘 흠 흥 희".split()
-)
-# Words that start like a surname but are medical or everyday vocabulary (checked on every name candidate).
-NAME_STOP = frozenset(
-    """이상 이상소견 정상 조직 조직검사 신장 전신 장염 김치 한방 오른쪽 강직 이후 이전 이하 이내 이송 이외 이번
-    정도 정보 정밀 정밀검사 정확 정기 정형외과 조영 조기 조치 조절 조사 주사 주의 주치의 진료 진단 진단서 진술
-    진통 진통제 신청 신청인 신규 신경 신체 신고 전원 전체 전화 전문의 전혈 장기 장애 안정 안과 유방 유방암 유지
-    고열 고혈압 고령 고객 고지 소견 소견서 소아 소아과 소변 성명 서명 서류 설명 하지 상지 방문 문진 문의 송부
-    최근 최종 최초 홍반 황달 반복 구토 남자 남성 여자 여성 도수 마취 명치 백혈구 석회화 설사 손목 양측 양성
-    원내 원무과 위염 위암 임상 임신 차도 천식 추가 추적 편도 하복부 한쪽 함께 현재 호전 홍조 황색 우측 우울
-    경과 경우 경미 경추 경부 기타 기록 기간 기능 감기 감염 간호 간호사 간암 공단 공복 심장 심전도 심한 양호
-    노인 내원 민원 배뇨 배변 백내장 부위 부작용 부종 사고 사망 상처 상태 상담 선택 선생 성인 손상 수술 수면
-    수납 시행 시술 연락 연락처 염증 염좌 영상 예약 예정 오늘 오전 오후 온도 왕복 외래 요통 용량 우선 원장
-    위치 유무 응급 인공 인대 인정 입원 재활 제출 제외 좌측 지속 차트 채혈 청구 추나 탈구 통증 평가 표준 피부
-    필요 한국 해당 허리 혈압 혈액 호흡 화상 환자 환자명 회복 효과 동의 동의서 동반 두통 두부 연부 전방 후방
-    지난 가능 가족 감소 검사 결과 고관절 골절 관절 근육 금식 기침 남편 부인 모친 부친 본인 배우자 자녀 아들 딸
-    구강 목뼈 목부위 변경 변비 사항 사유 시간 안내 안면 양쪽 어깨 여부 연골 연령 예방 오심 왕진 요청 용법 우려
-    위험 유아 은행 음주 의뢰 의사 인후 인후통 임의 장해 전액 정신 제거 조제 주간 주소 지급 지연 진찰 채무 주진단 부진단 부상병 주상병 예후 전이
-    심박수 정주용 오심 재발 완화 악화 경과 소견상 진단상 검사상 영상상""".split()
-)
-# Places that Kiwi tags as proper nouns and that begin with a surname syllable.
-PLACE_STOP = frozenset(
-    """서울 부산 대구 인천 광주 대전 울산 세종 경기 강원 충북 충남 전북 전남 경북 경남 제주 강남 강북 강서 강동
-    서초 송파 마포 용산 성동 노원 도봉 은평 서대문 동대문 중랑 양천 구로 금천 영등포 동작 관악 종로 해운대 수영
-    연제 유성 달서 수성 분당 일산 평택 오산 이천 여주 양평 포천 파주 시흥 광명 군포 의왕 과천 화성 남양주 고양
-    안양 안산 용인 성남 하남 김포 김해 양산 진주 전주 천안 안동 경주 구미 여수 순천 목포 강릉 원주 춘천 제천
-    공주 서산 정읍 남원 김천 영주 상주 문경 서귀포 신촌 명동 이태원 압구정 청담 잠실 목동 상계 방배 반포 송도
-    부평 계양 장안 권선 팔달 영통 한빛 한양 한림 연세 고려 성균관 경희 이화 가톨릭 서울대 세브란스 한국""".split()
-)
-DEPARTMENTS = frozenset("안과 내과 외과 치과 의원 병원 한의원 약국 소아과 산부인과 피부과".split())
-# Last syllables of compound medical nouns (인두+염, 경추+부, 주사+료) that hardly ever end a given name.
-MEDICAL_SUFFIX = frozenset("염 증 부 통 료 팀 약 술 골 관 균 액 과 암 병 혈 색 압 량 맥 낭 치 능 실 제 흉 막".split())
-# Suffixes that do end given names too; they only count after a dictionary word (노인+성, 진단+비).
-NOUN_SUFFIX = frozenset("성 비 용 수 화 기".split())
-JOSA = ("에게서", "께서는", "에게", "께서", "에서", "으로", "하고", "이랑", "이나", "이며", "이고", "은", "는", "이",
-        "가", "을", "를", "의", "와", "과", "도", "만", "께", "로", "랑")
-HANGUL_RUN = re.compile(r"(?<![가-힣0-9A-Za-z])[가-힣]{2,7}")
+# --- names: cues (word tables are in namelists.py) -------------------------------------------------
+def _spaced_alt(words: str) -> str:
+    """Like _alt, but a label may also be written letter-spaced (성 명, 환 자 명: OCR'd form lines). Only
+    all or nothing: a single space inside (보호자 명서연) is more often a label and a name."""
+    forms = {f for w in words.split() for f in ((w, " ".join(w)) if "_" not in w else (w.replace("_", "[ \t]?"),))}
+    return "|".join(sorted(forms, key=len, reverse=True))
 
-# A field label directly before a name. SURE labels are name fields; the others also start ordinary
-# phrases (환자 상태, 의사 소견), so their candidates must pass the dictionary veto in detect.py.
-SURE_LABELS = "성명 이름 성함 환자명 환자성명 수진자명 보호자명 보호자성명 의사명 의사성명 예금주 피보험자명 계약자명"
+
+# A field label (받는_사람: the underscore is an optional space) directly before a name. SURE labels
+# are name fields; the others also start ordinary phrases (환자 상태, 의사 소견), so without a colon
+# their candidates must pass stricter checks.
+SURE_LABELS = (
+    "성명 이름 성함 환자명 환자성명 환자이름 환자성함 수진자명 수진자성명 보호자명 보호자성명 보호자성함 의사명 "
+    "의사성명 담당의사명 주치의명 간호사명 예금주명 피보험자명 피보험자성명 계약자명 신청인명 청구인명 "
+    "수익자명 대리인명 고객명 가입자명 운전자명 피해자명 작성자명 담당자명 서명 서명자 성명한글 받는_사람 "
+    "보낸_사람 보내는_사람 받는_분 보내는_분 수신자 발신자 Name NAME Patient From To Sender Dear"
+)
 AMBIGUOUS_LABELS = (
-    "환자 환아 수진자 보호자 의사 담당의사 집도의 담당의 주치의 전문의 진료의 간호사 신청인 청구인 피보험자 수익자 "
-    "계약자 작성자 원장 원장님 교수 교수님 선생님 담당자 수령인 상담자 내원자 문의자 신청자 요청자 대리인 "
+    "환자 환아 수진자 보호자 의사 집도의 담당의 주치의 전문의 진료의 수술의 마취의 보조의 전공의 판독의 의뢰의 "
+    "회송의 협진의 작성의 진찰의 술자 수술자 조수 제1조수 제2조수 보조 마취담당 소독 순환 약사 간호사 간호조무사 "
+    "레지던트 인턴 원장 원장님 부원장 병원장 교수 교수님 과장 선생님 신청인 청구인 피보험자 주피보험자 수익자 "
+    "보험수익자 예금주 계약자 대리인 법정대리인 지정대리청구인 상속인 법정상속인 위임인 수임인 위임자 수임자 "
+    "위임받는_사람 피위임인 작성자 확인자 발급자 발행자 담당자 보상담당자 수령인 수령자 수취인 상담자 내원자 문의자 "
+    "신청자 요청자 통화자 접수자 처리자 수납자 결제자 납부자 카드소지자 소지자 발신인 수신인 수신 발신 참조 "
+    "운전자 동승자 피해자 가해자 목격자 근로자 담당 손사 조사담당 보상담당 당사자 사고자 부상자 진술인 진술자 제보자 "
+    "의뢰인 의뢰자 방문자 상대방 진단의 치료의 응급의 입원자 퇴원자 청구자 차주 소유자 명의자 Pt pt "
     # people by role or family tie: they are followed by a name as often as by anything else
-    "고객 본인 설계사 상담원 상담사 간병인 가입자 세대주 수취인 송금인 입금자 배우자 남편 아내 부인 모친 부친 "
-    "어머니 아버지 아들 딸 자녀 동생 직원 약사 치료사 물리치료사 방사선사 영양사 사회복지사 손해사정사 조사자 "
-    "심사자 전공의 인턴"
+    "고객 본인 설계사 상담원 상담사 간병인 가입자 세대주 송금인 입금자 배우자 남편 아내 부인 모친 부친 "
+    "어머니 아버지 아들 딸 자녀 동생 직원 치료사 물리치료사 방사선사 영양사 사회복지사 손해사정사 조사자 심사자 "
+    # English form and operation-record labels
+    "Dr Doctor Physician Surgeon Operator Assistant Assist Anesthesiologist Anesthetist Nurse Scrub Circulating "
+    "Attending Resident Guardian Applicant Insured Beneficiary"
 )
-_SPACED = rf"(?:{_alt(' '.join(TWO_SURNAMES))}|[가-힣])(?: [가-힣]){{1,3}}(?![가-힣])"  # 김 영 희 / 남궁 민 수
+SURE_LABEL_SET = frozenset(SURE_LABELS.replace("_", "").split())
+# A compound role ending in a profession (판독의사, 소독간호사, 영상의학과전문의): any short prefix.
+_PROFESSION_LABEL = r"[가-힣]{1,6}(?:의사|전문의|간호사|치료사|약사)"
+# What may follow a label before the name: (관계) or (the name itself), a colon, a particle (보호자인,
+# 환자는), a bracket.
+_RUN = r"[가-힣]{1,7}(?:[ \t][가-힣]{1,7}){0,4}"
 NAME_LABEL = re.compile(
-    rf"(?<![가-힣])(?P<label>{_alt(SURE_LABELS + ' ' + AMBIGUOUS_LABELS)})"
-    r"(?:[ \t]*\([^)\n]{1,8}\))?(?P<colon>[ \t]*[:：])?(?:인|은|는)?[ \t]*\(?"
-    rf"(?P<name>{_SPACED}|[가-힣]{{2,7}})"
+    rf"(?<![가-힣A-Za-z])(?P<label>{_PROFESSION_LABEL}|{_spaced_alt(SURE_LABELS + ' ' + AMBIGUOUS_LABELS)})\.?"
+    r"(?:[ \t]*[(（](?P<rel>[^)）\n]{1,10})[)）])?"
+    # a colon, or what a table or an OCR'd form puts in its place: | = ] 】 > ▶ →
+    r"(?P<colon>[ \t]*(?:[:：|=▶→>\]】」』]|-(?=[ \t])))?(?P<josa>이|가|은|는|인|께서)?"
+    rf"(?P<gap>[ \t]*[(（\[「『<\"'“‘]?[ \t]*)(?P<run>{_RUN})"
 )
-SURE_HONORIFICS = "씨 님 선생님 고객님 여사님 어르신 께서"
-AMBIGUOUS_HONORIFICS = "환자분 환자 환아 보호자 의사 원장 원장님 교수 교수님 간호사 과장 과장님 선생 팀장"
-NAME_HONORIFIC = re.compile(
-    rf"(?<![가-힣])(?P<name>{_SPACED}|[가-힣]{{2,4}}?)[ \t]?"
-    rf"(?P<hon>{_alt(SURE_HONORIFICS + ' ' + AMBIGUOUS_HONORIFICS)})"
+# A Latin-script name after a label or before an honorific (성명(영문): HONG GILDONG, John Smith 님).
+_LATIN = r"(?:[A-Z][a-z]+(?:[ \t\-][A-Z][a-z]+){1,2}|[A-Z]{2,}(?:[ \t][A-Z]{2,}){1,2})(?![A-Za-z])"
+LATIN_NAME = re.compile(
+    rf"(?:(?<![가-힣])(?:{_spaced_alt(SURE_LABELS + ' ' + AMBIGUOUS_LABELS)})|(?<![A-Za-z])(?:[Nn]ame|NAME|[Pp]atient|Dr\.?|"
+    rf"Mr\.?|Ms\.?|Mrs\.?))(?:[ \t]*[(（][^)）\n]{{1,10}}[)）])?[ \t]*[:：]?[ \t]*(?P<name>{_LATIN})"
+    rf"|(?<![A-Za-z])(?P<name2>{_LATIN})[ \t]?(?:님|씨|고객님|선생님|교수|환자)"
+)
+_LATIN_STOP_WORDS = "MRI CT ICU ER OPD IPD IV PO EKG ECG CBC PET US OR PT OT ENT OB GS NS CS DR DX RX TX BP HR"
+LATIN_STOP = frozenset(_LATIN_STOP_WORDS.split())
+SURE_HONORIFICS = "씨 님 선생님 고객님 여사님 어르신 께서 귀하"
+AMBIGUOUS_HONORIFICS = (
+    "환자분 환자 환아 보호자 의사 치과의사 한의사 약사 전문의 전공의 원장 원장님 교수 교수님 간호사 수간호사 과장 "
+    "과장님 선생 팀장 팀장님 주임 대리 차장 부장 실장 사원 매니저 책임 선임 수석 위원 조사관 심사역 손해사정사 "
+    "조사원 상담원 상담사 설계사 고객 피보험자 계약자 수익자 보호자님 기사님 담당자 여사 여사님 대표님 사장님 "
+    "간병인 변호사 노무사 손사"
 )
 SURE_HONORIFIC_SET = frozenset(SURE_HONORIFICS.split())
+# 김 영 희 / 남궁 민 수 / 김 민수: a surname, then single syllables or a given name.
+_SPACED = r"(?:[가-힣]{1,2})(?:(?: [가-힣]){1,4}| [가-힣]{2,3})(?![가-힣])"
+NAME_HONORIFIC = re.compile(
+    rf"(?<![가-힣])(?P<name>[가-힣]{{2,5}}?|{_SPACED})[ \t]?"
+    rf"(?P<hon>{_alt(SURE_HONORIFICS + ' ' + AMBIGUOUS_HONORIFICS)})"
+)
+# A signature: a name before (인) / (서명) / ㊞, or a letter's closing (김민수 드림).
+NAME_SIGNED = re.compile(
+    rf"(?<![가-힣])(?P<name>{_SPACED}|[가-힣]{{2,5}})[ \t]*(?:[(（][ \t]?(?:인|印|서[ \t]?명|날[ \t]?인|사[ \t]?인|[Ss]ign(?:ature)?"
+    r"|서명[ \t]?(?:또는|또는[ \t]?날인|/)[ \t]?인|인[ \t]?(?:또는|/)[ \t]?서명)[ \t]?[)）]|㊞)"
+)
+NAME_CLOSING = re.compile(rf"(?<![가-힣])(?P<name>{_SPACED}|[가-힣]{{2,5}})[ \t]?(?:드림|올림|배상)(?![가-힣])")
+# A name right before a licence number (의사 유연도 면허 제 12297 호) is a licensed professional's.
+NAME_LICENSED = re.compile(r"(?<![가-힣])(?P<name>[가-힣]{2,5})[ \t]*[(（]?[ \t]*(?:의사[ \t]?)?면[ \t]?허")
+# Further names in a list after a label (간호사: 옥지율, 모하은 및 김다인).
+NAME_NEXT = re.compile(r"[ \t]*(?:[,·、]|및)[ \t]*(?P<name>[가-힣]{2,7})")
+NAME_INTRO = re.compile(r"(?<![가-힣])(?P<name>[가-힣]{2,5}?)(?:입니다|이에요|예요|이라고 합니다|라고 합니다)")
 # Weaker cues, checked like an ambiguous label: any short field label with a colon (본인 확인: 김춘자),
-# a word right before a bracketed number (송현우(700521-...)), a signature closing a line (- 김다인).
+# a word right before a bracket with a number or sex (송현우(700521-...), 김영희(여/45세)), a signature
+# closing a line (- 김다인).
 NAME_COLON = re.compile(r"(?<![가-힣])[가-힣]{1,6}[ \t]?[:：][ \t]?(?P<name>[가-힣]{2,7})")
-NAME_PAREN = re.compile(rf"(?<![가-힣])(?P<name>[가-힣]{{2,4}})[ \t]?\((?=[ \t]?[0-9{LOOKALIKES}+])")
+_PAREN_ROLE = "보호자 환자 배우자 본인 모 부 모친 부친 아들 딸 자녀 남편 아내 처 피보험자 계약자 수익자 의사 간호사 담당"
+NAME_PAREN = re.compile(
+    rf"(?<![가-힣])(?P<name>[가-힣]{{2,5}})[ \t]?[(（](?=[ \t]?(?:[0-9{LOOKALIKES}+]|[남여][,/ \t)]|[MF][,/ \t)]"
+    rf"|만[ \t]?\d|(?:{_alt(_PAREN_ROLE)})[)）,/ \t]))"
+    # or an age or sex after the word: 김민수 45세, 김민수, 남/45
+    rf"|(?<![가-힣])(?P<name2>[가-힣]{{2,5}})[ \t]*,?[ \t]*(?:\d{{1,3}}[ \t]?세|[남여MF][ \t]?[/,][ \t]?\d)"
+    # or 군/양 after a child's name, with a space (양평군 is a county)
+    rf"|(?<![가-힣])(?P<name3>[가-힣]{{2,4}})[ \t](?:군|양)(?![가-힣])"
+)
 # A word right before another identifier, across a separator: 김상철 / 010-..., 홍동현, 900101-...
-NAME_BEFORE_ID = re.compile(r"(?<![가-힣])(?P<name>[가-힣]{2,4})[ \t]*[,/|·▶:(]?[ \t]*[(]?$")
-NAME_SIGNATURE = re.compile(r"(?:^|(?<=\s))[-–/][ \t]*(?P<name>[가-힣]{2,4})[ \t]*$", re.MULTILINE)
-SURE_LABEL_SET = frozenset(SURE_LABELS.split())
-# Syllables that end a spaced run of counters or function words, not a name (이 두 명, 김 외 2인).
-SPACED_STOP = frozenset("명 등 외 분 일 월 년 회 개 건 및 중 후 씨 님".split())
+NAME_BEFORE_ID = re.compile(r"(?<![가-힣])(?P<name>[가-힣]{2,5})[ \t]*[,/|·▶:(]?[ \t]*[(]?$")
+NAME_SIGNATURE = re.compile(r"(?:^|(?<=\s))[-–/][ \t]*(?P<name>[가-힣]{2,5})[ \t]*$", re.MULTILINE)
+HANGUL_RUN = re.compile(r"(?<![가-힣0-9A-Za-z])[가-힣]{2,7}")
 
 # --- resident registration number ---------------------------------------------------------------
 RRN = re.compile(
@@ -154,18 +166,59 @@ PASSPORT_CONTEXT = re.compile(
     rf"(?:여권|passport|Passport|PASSPORT)[^\n\dA-Z]{{0,12}}?(?P<v>{NB}[A-Z]{{1,2}}\d{{7,8}}{NA})"
 )
 
-# --- numbers identified by the word in front of them ------------------------------------------------
-HEALTH_INSURANCE = re.compile(
-    r"(?:건강\s?보험증?|(?<!증권)보험증(?!권)|건보증?|의료\s?보험증?)[^\d\n]{0,12}?"
-    r"(?P<v>(?<![\d\-])(?:\d{8,11}|\d{1,2}-\d{7,10})(?![\d\-]))"
+# --- vehicles, IP addresses -------------------------------------------------------------------------
+# Korean plates: 12가 3456, 123나 4567, and the old regional form 서울 12 가 3456. The letter is one of
+# the syllables plates use, which keeps 12세 1234 or 3층 1234 out.
+PLATE_LETTERS = "가나다라마거너더러머버서어저고노도로모보소오조구누두루무부수우주아바사자배하허호육공해국합"
+VEHICLE = re.compile(
+    rf"(?:(?<![가-힣])(?:{_alt(LICENCE_REGIONS)})[ \t]?)?(?<![0-9A-Za-z\-.,])\d{{2,3}}[ \t]?[{PLATE_LETTERS}][ \t]?\d{{4}}"
+    r"(?![0-9A-Za-z가-힣]|[.,]\d)"
 )
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_HEX = r"[0-9A-Fa-f]{1,4}"
+IP_ADDRESS = re.compile(
+    rf"(?<![\d.])(?:{_OCTET}\.){{3}}{_OCTET}(?!\d|\.\d)"
+    # IPv6: eight groups, or fewer around one '::' (a time like 10:30:00 has no '::' and too few groups)
+    rf"|(?<![0-9A-Za-z:])(?:(?:{_HEX}:){{7}}{_HEX}|(?:{_HEX}:){{1,6}}:(?:{_HEX}(?::{_HEX}){{0,5}})?|::(?:{_HEX}:){{0,5}}{_HEX})"
+    r"(?![0-9A-Za-z:])"
+)
+
+def _loose(words: str) -> str:
+    """An alternation of keywords that tolerates a space between any two letters (병 록 번 호, 건강 보험증)."""
+    return "|".join("[ \\t]?".join(map(re.escape, w)) for w in sorted(set(words.split()), key=len, reverse=True))
+
+
+# --- medical staff licences ---------------------------------------------------------------------------
+# 면허번호 제 12297 호 / 의사면허 12297 / 간호사 면허번호: 123456 / 전문의 자격번호 제 321 호: a short
+# number shortly after a licence word (a driver's licence, 운전면허, has 12 digits and its own rule). A
+# count, duration, date or amount (면허 정지 90일, 면허 갱신 2024.01.31) is no licence number.
+_PROFESSION = "의사 치과의사 한의사 간호사 조산사 약사 한약사 전문의 간호조무사 의료기사 방사선사 물리치료사 임상병리사"
+MEDICAL_LICENSE = re.compile(
+    rf"(?:(?<!운전)(?<!운전 )(?<!보험 )(?<!보험)(?:{_loose('면허 면허증 자격번호 자격증번호 전문의')})|[Ll]icen[sc]e|Lic\.)"
+    r"[^\d\n]{0,14}?"
+    rf"(?P<v>(?<![\d\-.,]){D}{{3,7}}(?![\d\-]|[.,:/]\d|[ \t]?(?:일|개월|년|세|원|회|건|명|점|시|분|%|차|기|과|월|주|cm|mm|mg|kg)))"
+)
+
+# --- numbers identified by the word in front of them ------------------------------------------------
+_HI_WORDS = "건강보험증 건강보험 건강보험카드 건보증 건보 의료보험증 의료보험 의료급여증 의료급여"
+HEALTH_INSURANCE = re.compile(
+    rf"(?:{_loose(_HI_WORDS)}|(?<!증권)보험증(?!권)|(?<![가-힣])증[ \t]?번호|가입자[ \t]?번호|[Hh]ealth[ \t]?[Ii]nsurance|NHIS?)[^\d\n]{{0,24}}?"
+    rf"(?P<v>(?<![\d\-,.]){D}(?:{D}{{7,12}}|{D}?-{D}{{7,11}}|{D}{{0,5}}(?:[ \t\-]{D}{{2,7}}){{1,3}})(?![\d\-]|[,.]\d))"
+)
+_CHART_WORDS = (
+    "등록번호 병록번호 차트번호 챠트번호 환자번호 진료번호 의무기록번호 외래번호 입원번호 진료카드번호 환자ID 병원ID "
+    "차트 챠트 병록 진료ID 등록ID 병원등록번호 환자고유번호 환자관리번호 수진자번호 수진번호 병원번호"
+)
+# 등록번호 names a patient's chart unless a resident, foreigner, business or car is registered.
+_NOT_CHART = "".join(f"(?<!{w})(?<!{w} )" for w in ("주민", "외국인", "사업자", "차량", "자동차", "법인", "고유"))
 CHART_NO = re.compile(
-    r"(?:(?<![가-힣])(?<!주민 )(?<!사업자 )등록\s?번호|병록\s?번호|차트\s?번호|챠트\s?번호|환자\s?번호|진료\s?번호"
-    r"|의무기록\s?번호|환자\s?ID|[Cc]hart\s?[Nn]o\.?|MRN)[^\dA-Za-z\n]{0,8}?"
-    rf"(?P<v>{NB}[A-Z]{{0,2}}-?\d{{4,12}}(?:-\d{{1,6}})?{NA})"
+    rf"(?:{_NOT_CHART}(?:{_loose(_CHART_WORDS)})"
+    r"|[Cc]hart[ \t]?(?:[Nn]o\.?|#)|MRN|[Pp]t\.?[ \t]?(?:[Nn]o\.?|ID)|[Pp]atient[ \t]?(?:[Nn]o\.?|ID)"
+    r"|등록[ \t]?No\.?|환자[ \t]?No\.?)(?:[^\dA-Za-z\n]|No\.?|ID|MRN){0,8}?"
+    rf"(?P<v>{NB}(?:[A-Z]{{1,3}}-?\d{{2,4}}-\d{{3,8}}|[A-Z]{{0,3}}-?\d{{4,12}}(?:-\d{{1,6}})?){NA})"
 )
 POLICY_NO = re.compile(
-    r"(?:보험\s?증권\s?번호|증권\s?번호|계약\s?번호|[Pp]olicy\s?[Nn]o\.?)[^\dA-Za-z\n]{0,8}?"
+    rf"(?:{_loose('보험증권번호 증권번호 계약번호')}|[Pp]olicy[ \t]?[Nn]o\.?)[^\dA-Za-z\n]{{0,8}}?"
     rf"(?P<v>{NB}[A-Z0-9]{{1,16}}(?:-[A-Z0-9]{{1,12}}){{0,4}}{NA})"
 )
 
@@ -176,19 +229,36 @@ PROVINCES = (
     "강원 충청북도 충북 충청남도 충남 전북특별자치도 전라북도 전북 전라남도 전남 경상북도 경북 경상남도 경남 "
     "제주특별자치도 제주도 제주"
 )
+# Cities and districts that start an address with the province left out (수원시 영통구 ..., 강남구
+# 테헤란로 ...): official names only, since any word ending in 시/구/군 would do otherwise (연구, 당시).
+CITIES = (
+    "수원시 성남시 고양시 용인시 부천시 안산시 안양시 남양주시 화성시 평택시 의정부시 시흥시 파주시 김포시 광명시 "
+    "군포시 하남시 오산시 이천시 안성시 의왕시 양주시 구리시 포천시 동두천시 과천시 여주시 춘천시 원주시 강릉시 동해시 "
+    "속초시 삼척시 청주시 충주시 제천시 천안시 공주시 보령시 아산시 서산시 논산시 당진시 전주시 군산시 익산시 정읍시 "
+    "남원시 김제시 목포시 여수시 순천시 나주시 광양시 포항시 경주시 김천시 안동시 구미시 영주시 영천시 상주시 문경시 "
+    "경산시 창원시 진주시 통영시 사천시 김해시 밀양시 거제시 양산시 제주시 서귀포시 종로구 용산구 성동구 광진구 "
+    "동대문구 중랑구 성북구 강북구 도봉구 노원구 은평구 서대문구 마포구 양천구 강서구 구로구 금천구 영등포구 동작구 "
+    "관악구 서초구 강남구 송파구 강동구 영도구 부산진구 동래구 해운대구 사하구 금정구 연제구 수영구 사상구 기장군 "
+    "수성구 달서구 달성군 미추홀구 연수구 남동구 부평구 계양구 광산구 유성구 대덕구 울주군 분당구 수정구 중원구 "
+    "일산동구 일산서구 덕양구 수지구 기흥구 처인구 팔달구 영통구 권선구 장안구 단원구 상록구 만안구 동안구"
+)
 _NUM = r"(?:산[ \t]?)?\d{1,5}(?:-\d{1,5})?(?:번지)?"
 _TAIL_ITEM = (
     r"(?:[가-힣A-Za-z0-9]{1,15}(?:아파트|빌라|오피스텔|빌딩|타워|맨션|하이츠|APT)"
-    r"|제?\d{1,4}[ \t]?동|\d{1,5}[ \t]?호|(?:지하[ \t]?)?\d{1,3}[ \t]?층|[A-Z][ \t]?동)"
+    r"|제?\d{1,4}[ \t]?동|\d{1,5}[ \t]?호|(?:지하[ \t]?)?\d{1,3}[ \t]?층|[A-Z][ \t]?동"
+    # any building name when unit numbers follow (센트럴빌 505호)
+    r"|[가-힣A-Za-z]{2,12}(?=[ \t]?(?:제?\d{1,4}[ \t]?동|\d{1,5}[ \t]?호)))"
 )
 ADDRESS = re.compile(
-    rf"(?<![가-힣])(?:{_alt(PROVINCES)})"
-    r"(?P<district>(?:[ \t]+[가-힣]{1,5}(?:시|군|구)){0,2})"
+    rf"(?<![가-힣])(?:(?:{_alt(PROVINCES)})(?P<district>(?:[ \t]+[가-힣]{{1,5}}(?:시|군|구)){{0,2}})"
+    rf"|(?P<city>{_alt(CITIES)})(?:[ \t]+[가-힣]{{1,5}}(?:구|군))?)"
     r"(?:[ \t]+[가-힣]{1,4}(?:읍|면))?"
     r"[ \t]+(?:"
-    rf"(?P<road>[가-힣0-9]{{1,10}}(?:로|길))[ \t]*{_NUM}"  # road form always has a building number
+    rf"(?P<road>[가-힣0-9]{{1,10}}(?:로|길)(?:[ \t]?\d{{1,4}}번?길)?)[ \t]*{_NUM}"  # road form always has a building number
     rf"|(?P<lot>[가-힣0-9]{{1,8}}(?:동|리|가))(?P<lotnum>[ \t]+{_NUM})?"
     r")"
     rf"(?:(?:,[ \t]?|[ \t]){_TAIL_ITEM})*"
     r"(?:[ \t]?\([가-힣0-9A-Za-z,·\- ]{1,25}\))?"
+    r"(?:(?:,[ \t]?|[ \t])(?:[가-힣A-Za-z0-9]{1,15}(?:아파트|빌라|오피스텔|빌딩|타워|맨션|하이츠|APT)[ \t]?)?"
+    r"(?:제?\d{1,4}[ \t]?동[ \t]?)?\d{1,5}[ \t]?호)?"
 )

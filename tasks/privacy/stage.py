@@ -27,6 +27,7 @@ from claimvlm.privacy import images as image_rewrite
 from claimvlm.privacy import leaks
 from claimvlm.privacy.detect import evaluate, load_examples
 from claimvlm.privacy.labels import LabelResult, pseudonymise_label
+from claimvlm.privacy.pages import PageOutcome, redact_page
 from claimvlm.privacy.params import AnonymizeParams
 from claimvlm.privacy.quasi import QuasiRecord, dp_summary, k_anonymize
 from claimvlm.privacy.surrogates import Pseudonymizer, key_from_env
@@ -46,6 +47,7 @@ class AnonymizeResult:
     k_achieved: int
     leaks: tuple[leaks.Leak, ...]
     manifest_path: Path
+    unlabelled: int = 0  # pages without a label, pseudonymised from their own reading
 
 
 def _read_json(path: Path) -> Any:
@@ -145,6 +147,25 @@ def _process_job(args: tuple[str, Path, Path, LabelResult, AnonymizeParams, Path
     return _process(*args)
 
 
+UNLABELLED = "unlabelled"  # out/unlabelled/{images,meta}: pseudonymised pages waiting for a label
+
+
+def _process_unlabelled(args: tuple[str, Path, Path, Pseudonymizer, Path]) -> tuple[PageOutcome, list[tuple[str, str]]]:
+    """One page without a label, pseudonymised from its own reading (claimvlm.privacy.pages);
+    written under out/unlabelled/ only when released."""
+    doc_id, src, out, pz, font_path = args
+    image_path = next(iter(sorted((src / "images").glob(f"{doc_id}.*"))))
+    page, outcome, originals = redact_page(Image.open(image_path), pz, font_path)
+    if outcome.released:
+        image_name = f"images/{doc_id}{image_path.suffix.lower()}"
+        data = _encode(page, image_path.suffix.lower())
+        meta = {"doc_id": doc_id, "image": image_name, "pseudonymised": True, "labelled": False,
+                "replaced": outcome.replaced, "sha256": {image_name: hashlib.sha256(data).hexdigest()}}
+        (out / UNLABELLED / image_name).write_bytes(data)
+        (out / UNLABELLED / "meta" / f"{doc_id}.json").write_bytes(json_bytes(meta))
+    return outcome, originals
+
+
 def _reset(*dirs: Path) -> None:
     for d in dirs:
         shutil.rmtree(d, ignore_errors=True)
@@ -199,14 +220,34 @@ def _run(src: Path, out: Path, quarantine: Path, reports: Path, params: Anonymiz
     jobs = [(doc_id, src.resolve(), out.resolve(), pseudonymised[doc_id], params, font_path) for doc_id in labelled]
     problems = dict(zip(labelled, process_map(_process_job, jobs, workers=workers, desc="anonymize",
                                               progress=progress, executor=executor, names=labelled), strict=True))
+    raw = [d for d in doc_ids if d not in labels and d in image_ids] \
+        if params.unlabelled == "pseudonymise" and params.images else []
+    for sub in ("images", "meta"):
+        (out / UNLABELLED / sub).mkdir(parents=True, exist_ok=True)
+    unlabelled = dict(zip(raw, process_map(_process_unlabelled, [(d, src.resolve(), out.resolve(), pz, font_path)
+                                                                  for d in raw], workers=workers,
+                                           desc="anonymize unlabelled", progress=progress, executor=executor,
+                                           names=raw), strict=True))
 
     by_reason: dict[str, int] = {}
     pii_by_type: dict[str, int] = {}
     kept: list[QuasiRecord] = []
+    released_raw = 0
     all_identifiers: list[tuple[str, str]] = []
     for doc_id in doc_ids:
-        if doc_id not in labels:
-            problem: tuple[str, str] | None = ("unlabelled", "no label: its identifiers cannot be verified")
+        if doc_id in unlabelled:
+            outcome, originals = unlabelled[doc_id]
+            all_identifiers.extend(originals)
+            problem: tuple[str, str] | None = None if outcome.released else (str(outcome.reason), outcome.detail)
+            if outcome.released:
+                released_raw += 1
+                for kind, n in outcome.replaced.items():
+                    pii_by_type[kind] = pii_by_type.get(kind, 0) + n
+                log.info("pseudonymised unlabelled page %s (%d identifiers)", doc_id, sum(outcome.replaced.values()))
+                continue
+        elif doc_id not in labels:
+            problem = ("unlabelled", "no label, and unlabelled pages are set to quarantine (anonymize.unlabelled)"
+                       if params.unlabelled == "quarantine" else "no label and no image")
         else:
             result = pseudonymised[doc_id]
             all_identifiers.extend(result.identifiers)
@@ -222,7 +263,7 @@ def _run(src: Path, out: Path, quarantine: Path, reports: Path, params: Anonymiz
         log.info("pseudonymised %s (%d identifiers)", doc_id, len(result.identifiers))
 
     quarantined = sum(by_reason.values())
-    assert len(kept) + quarantined == len(doc_ids), "every document is either pseudonymised or quarantined"
+    assert len(kept) + released_raw + quarantined == len(doc_ids), "every document is pseudonymised or quarantined"
     report = k_anonymize(kept, k=params.k, max_suppression=params.max_suppression)
     (reports / "k_anonymity.json").write_bytes(json_bytes(report.to_json()))
     _write_released(reports / "k_anonymity_released.csv", report.released)
@@ -235,7 +276,8 @@ def _run(src: Path, out: Path, quarantine: Path, reports: Path, params: Anonymiz
     manifest = {
         "stage": "anonymize", "key_id": key_id,
         "counts": {"documents": len(doc_ids), "anonymized": len(kept), "quarantined": quarantined,
-                   "by_reason": dict(sorted(by_reason.items()))},
+                   "by_reason": dict(sorted(by_reason.items())),
+                   **({"unlabelled_pseudonymised": released_raw} if released_raw else {})},
         "documents": sorted(r.doc_id for r in kept),
     }
     manifest_path = out / "manifest.json"
@@ -250,7 +292,8 @@ def _run(src: Path, out: Path, quarantine: Path, reports: Path, params: Anonymiz
         raise leaks.LeakError(f"original identifiers remain in {len(found)} file(s): "
                               f"{[(x.file, x.kind) for x in found[:10]]}; see {reports / 'leak_scan.json'}")
     return AnonymizeResult(len(doc_ids), len(kept), quarantined, dict(sorted(by_reason.items())),
-                           dict(sorted(pii_by_type.items())), report.k_achieved, tuple(found), manifest_path)
+                           dict(sorted(pii_by_type.items())), report.k_achieved, tuple(found), manifest_path,
+                           released_raw)
 
 
 def _write_released(path: Path, rows: tuple[dict[str, str], ...]) -> None:

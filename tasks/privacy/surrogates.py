@@ -79,7 +79,9 @@ class Pseudonymizer:
         self._key = key
         self._avoid = frozenset(v.replace(" ", "") for v in avoid)
         self._kinds = {"name": self.name, "rrn": self.rrn, "address": self.address, "phone": self.phone,
-                       "email": self.email}
+                       "email": self.email, "foreign_registration_no": self.foreign_registration_no,
+                       "medical_license": self.medical_license, "vehicle_no": self.vehicle_no,
+                       "ip_address": self.ip_address}
 
     def __call__(self, kind: str, value: str) -> str:
         return self._kinds.get(kind, self.shaped)(value) if value else value
@@ -88,7 +90,10 @@ class Pseudonymizer:
         return _Stream(self._key, f"{kind}#{attempt}", normalised)
 
     def name(self, value: str) -> str:
-        """A Korean name with the same number of syllables and the same spacing ("김 영 희")."""
+        """A Korean name with the same number of syllables and the same spacing ("김 영 희"); a name in
+        Latin letters (John Smith) gets other letters in the same places."""
+        if not re.search("[가-힣]", value):
+            return self.shaped(value)
         compact = value.replace(" ", "")
         surnames = [s for s, _ in kd.SURNAMES if len(s) < len(compact)] or [s for s, _ in kd.SURNAMES]
         for attempt in range(8):
@@ -105,7 +110,7 @@ class Pseudonymizer:
         return any(fake[i:j] in self._avoid for i in range(len(fake)) for j in range(i + 3, len(fake) + 1)) \
             or fake in self._avoid
 
-    def rrn(self, value: str) -> str:
+    def rrn(self, value: str, kind: str = "rrn") -> str:
         """Same birth decade and gender digit, another birth date and serial; masks and separators kept.
 
         The legacy check digit is made to fail on purpose, so a surrogate is never a valid legacy
@@ -113,7 +118,7 @@ class Pseudonymizer:
         digits = re.sub(r"\D", "", value.translate(OCR_DIGITS).replace("*", "0").replace("x", "0"))
         if len(digits) != 13:
             return self.shaped(value)
-        st = self._stream("rrn", digits)
+        st = self._stream(kind, digits)
         decade = digits[0]
         g = int(digits[6])
         century = rrn_lib.GENDER_DIGITS.get(g, (1900, "M", False))[0]
@@ -152,6 +157,41 @@ class Pseudonymizer:
                 break
         return fake
 
+    def foreign_registration_no(self, value: str) -> str:
+        """An RRN's shape with the foreigner's gender digit (5-8) kept: the RRN rule, its own stream."""
+        return self.rrn(value, kind="foreign_registration_no")
+
+    def medical_license(self, value: str) -> str:
+        """As many digits, no leading zero (licence numbers are counts), never the same number."""
+        digits = re.sub(r"\D", "", value.translate(OCR_DIGITS))
+        for attempt in range(8):
+            st = self._stream("medical_license", digits, attempt)
+            fake = str(1 + st.below(9)) + st.digits(len(digits) - 1)
+            if fake != digits:
+                break
+        return _refill(value, fake)
+
+    def vehicle_no(self, value: str) -> str:
+        """Region word (a province, kept like an address's) and spacing kept; other digits, and another
+        plate letter of the same use (private 가-주, commercial 아바사자, rental 하허호)."""
+        st = self._stream("vehicle_no", re.sub(r"\s", "", value))
+
+        def letter(m: re.Match[str]) -> str:
+            group = next((g for g in _PLATE_GROUPS if m[2] in g), m[2])
+            return m[1] + group[st.below(len(group))]
+
+        out = re.sub(r"(\d[ \t]?)([가-힣])", letter, value, count=1)  # the letter after the first digits
+        return re.sub(r"\d", lambda m: str(st.below(10)), out)
+
+    def ip_address(self, value: str) -> str:
+        """IPv4: four other octets (1-254); IPv6: other hex digits, the colons and '::' kept."""
+        st = self._stream("ip_address", value.lower())
+        if "." in value and ":" not in value:
+            return ".".join(str(1 + st.below(254)) for _ in value.split("."))
+        hexd = "0123456789abcdef"
+        return "".join(hexd[st.below(16)] if ch in hexd else hexd[st.below(16)].upper() if ch in hexd.upper() else ch
+                       for ch in value)
+
     def email(self, value: str) -> str:
         st = self._stream("email", value.lower())
         return f"user{st.digits(6)}@example.com"
@@ -176,6 +216,10 @@ class Pseudonymizer:
             if fake != value:
                 break
         return fake
+
+
+# Plate letters by use: a surrogate keeps a private car private and a taxi a taxi.
+_PLATE_GROUPS = ("가나다라마거너더러머버서어저고노도로모보소오조구누두루무부수우주", "아바사자", "하허호", "배")
 
 
 def _refill(template: str, digits: str, masked: bool = False) -> str:

@@ -42,7 +42,8 @@ HARD_CASES: list[tuple[str, set[tuple[str, str]]]] = [
     ("주민번호 900101 1234568", {("rrn", "900101 1234568")}),
     ("주민번호 900101-1****** 마스킹", {("rrn", "900101-1******")}),
     ("주민번호 900101-1xxxxxx", {("rrn", "900101-1xxxxxx")}),
-    ("외국인등록번호 850712-5123456", {("rrn", "850712-5123456")}),
+    # gender digit 5-8: a foreigner's registration number, the RRN's shape
+    ("외국인등록번호 850712-5123456", {("foreign_registration_no", "850712-5123456")}),
     ("주민번호 9OO1O1-l234567 판독", {("rrn", "9OO1O1-l234567")}),
     # phones
     ("연락처 010-1234-5678", {("phone", "010-1234-5678")}),

@@ -1,0 +1,241 @@
+"""Korean personal names in free text: which cue, how strong, and where the name starts and ends.
+
+A name is found from the cue around it, and the cue sets how much the word itself must prove
+(the checks on one word are in claimvlm.privacy.nameword):
+
+- STRONG: a name field (성명, 성 명, 환자명, 서명 ...), any role label with a colon (보호자: X), a
+  signature (X (인), X (서명), ㊞) or a name before a licence number. Any Hangul run of 2-5 syllables,
+  spaced or not, is a name, unless it is a word that fills a name's place without naming anyone
+  (없음, 미상, 본인, 배우자) or Kiwi reads it as ordinary vocabulary (동의함, 소견상) that no surname
+  table makes a name.
+- MEDIUM: a role label without a colon (보호자 X, 의사 X), a title or honorific after the word
+  (X 교수, X 님), a letter's closing (X 드림), a bracket with age or sex (X(여/45세)). Here the next
+  word is as often a phrase (보호자 동의, 의사 소견), so the word needs a surname from the full table,
+  given syllables from the wide table, and no dictionary reading.
+- WEAK: any other field label with a colon, a neighbouring identifier, a dash closing a line: a
+  common surname, common given syllables and no dictionary reading.
+- none: a word closed by a particle (김영희는) or a standalone three-syllable word Kiwi holds as a
+  proper noun (김민수), with the strictest checks.
+
+Kiwi's model loads on first use, never at import.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from claimvlm.privacy import namelists as W
+from claimvlm.privacy import patterns as P
+from claimvlm.privacy.nameword import (
+    MEDIUM,
+    ROLE_WORDS,
+    STRONG,
+    WEAK,
+    _kiwi,  # noqa: F401 - re-exported: detect's tests check that it stays unloaded at import
+    accept,
+    analyse,
+    is_word,
+    name_like,
+    ordinary,
+    particles_at,
+    stems,
+    strong_ok,
+    surname_lengths,
+    table_name,
+    unknown_word,
+    vetoed,
+)
+
+_HANGUL_RUN_FULL = re.compile(r"[가-힣]{2,5}(?: [가-힣]{1,4}){0,3}")
+
+
+# --- a run of words after (or before) a cue ------------------------------------------------------------------
+def _spaced(run: str, strength: int) -> str | None:
+    """The spaced name at the start of `run`: 안 재 빛 서 (a surname, then single syllables) or 김 민수 /
+    남궁 민수 (a surname, then a given name of 1-3 syllables). None when it does not start with one."""
+    parts = run.split()
+    if len(parts) < 2 or not surname_lengths(parts[0]) or len(parts[0]) not in surname_lengths(parts[0]):
+        return None
+    given_table = W.GIVEN_WIDE if strength >= MEDIUM else W.GIVEN
+    singles = []
+    for p in parts[1:5]:
+        if len(p) != 1 or p in W.SPACED_STOP or len(parts[0]) + len(singles) >= 5:
+            break
+        singles.append(p)
+    if singles:
+        given = "".join(singles)
+        name = " ".join([parts[0], *singles])
+    else:
+        given = next((g for g in stems(parts[1]) if 1 <= len(g) <= 3), "")
+        name = f"{parts[0]} {given}"
+        if not given or given in W.NON_NAME or given in W.NAME_STOP:
+            return None
+        if strength < STRONG and len(given) >= 2 and ordinary(given):
+            return None  # 이 증상, 한 달간: a determiner or counter before a word
+    if strength < STRONG and not all(ch in given_table for ch in given):
+        return None
+    return name if not vetoed(given) and given not in W.SPACED_STOP else None
+
+
+def _in_run(text: str, start: int, run: str, strength: int, colon: bool = False,
+            field: bool = False) -> list[tuple[int, int]]:
+    """The name at the start of `run` (text[start:]), if the cue's strength accepts one. A relation or
+    role in between (보호자: 모 김영희, 담당: 간호사 윤세아) is skipped."""
+    for _ in range(2):
+        head = run.split(maxsplit=1)
+        if len(head) == 2 and len(head[1].split(maxsplit=1)[0]) >= 2 and (
+                head[0] in W.RELATIONS or head[0] in ROLE_WORDS or head[0] in W.NON_NAME):
+            start, run = start + run.index(head[1]), head[1]
+    if " " in run or "\t" in run:
+        spaced = _spaced(run.replace("\t", " "), strength) or (_foreign(run) if strength == STRONG else None)
+        if spaced:
+            return [(start, start + len(spaced))]
+        run = run.split()[0]
+    for stem in stems(run, whole_first=strength == STRONG):
+        if accept(stem, strength, colon, whole=stem == run, field=field):
+            return [(start, start + len(stem))]
+    return []
+
+
+def _foreign(run: str) -> str | None:
+    """A transcribed foreign name in parts after a name field (성명: 응우옌 반 안, 마이클 존슨): a first part
+    no Korean table explains, then parts Kiwi does not read as ordinary words."""
+    parts = run.split()
+    if table_name(parts[0], W.GIVEN_WIDE, 3) or not strong_ok(parts[0], True):
+        return None
+    n = 1
+    while n < min(len(parts), 4) and len(parts[n]) <= 4 and parts[n] not in W.SPACED_STOP | {"남", "여"} and (
+            len(parts[n]) == 1 or not ordinary(parts[n])) and not vetoed(parts[n]):
+        n += 1
+    return " ".join(parts[:n]) if n > 1 else None
+
+
+def _before_cue(text: str, start: int, run: str, strength: int) -> list[tuple[int, int]]:
+    """A name right before 씨/님/교수/(인)...: nothing comes between, so the whole word is the name, but a
+    dictionary word plus a particle (조영제를 환자) is a phrase, not a name."""
+    if " " in run:
+        spaced = _spaced(run, max(strength, MEDIUM))
+        return [(start, start + len(spaced))] if spaced == run else []
+    cut = particles_at(analyse(run))
+    # A dictionary word and a particle (조영제를 환자, 경부의 (인)) is a phrase; only 도/이/은..., which
+    # also end names (유연도 (인)), are let through after a strong cue.
+    if cut and (is_word(run[:cut]) or run[:cut] in W.NAME_STOP) and (
+            strength < STRONG or run[cut:] not in W.NAME_FINAL_JOSA):
+        return []
+    ok = strong_ok(run, False) if strength == STRONG else name_like(run, strength, title=True)
+    return [(start, start + len(run))] if ok else []
+
+
+def _sure_honorific(run: str) -> bool:
+    """김민 씨, 간시준 님: any given syllables after a surname, but not a word (고객님, 위로금님); two
+    syllables from the tables may be a word too (정진 씨), since nobody writes 경련 씨."""
+    return 2 <= len(run) <= 5 and bool(surname_lengths(run)) and not vetoed(run) and (
+        name_like(run, MEDIUM, title=True) or not is_word(run) and unknown_word(run)
+        or len(run) == 2 and table_name(run, W.GIVEN, 1, W.COMMON_SURNAMES))
+
+
+# --- all cues ----------------------------------------------------------------------------------------------
+def find_names(text: str, claimed: Sequence[tuple[str, int, int]]) -> list[tuple[int, int]]:
+    """(start, end) of every name, none overlapping `claimed` (type, start, end) spans."""
+    taken = bytearray(len(text))  # characters already claimed: a mask keeps the checks O(span length)
+    for _, a, b in claimed:
+        taken[a:b] = b"\x01" * (b - a)
+    found = list(_cued(text, claimed))
+    found = [(a, b) for a, b in found if not any(taken[a:b])]
+    for a, b in found:
+        taken[a:b] = b"\x01" * (b - a)
+    for m in P.HANGUL_RUN.finditer(text):
+        if not any(taken[m.start():m.end()]) and (stem := _uncued(m.group()) or _bare(text, m)):
+            found.append((m.start(), m.start() + len(stem)))
+    return found
+
+
+def _bare(text: str, m: re.Match[str]) -> str | None:
+    """A standalone word with no cue and no particle: a textbook three-syllable name (common surname,
+    common given syllables) that Kiwi's dictionary holds as one proper noun, as it does many people's
+    names (김민수, 박지은) and no medical term made of name syllables."""
+    word = m.group()
+    if len(word) != 3 or m.end() < len(text) and not (text[m.end()].isspace() or text[m.end()] in ",.;:/|()[]"):
+        return None
+    if word[0] not in W.COMMON_SURNAMES or not all(ch in W.GIVEN for ch in word[1:]) or vetoed(word):
+        return None
+    if word[-1] in W.TERM_FINAL or word[:2] in W.NAME_STOP:
+        return None
+    tokens = analyse(word)
+    return word if len(tokens) == 1 and tokens[0][1] == "NNP" and not tokens[0][4] else None
+
+
+def _cued(text: str, claimed: Sequence[tuple[str, int, int]]) -> Iterator[tuple[int, int]]:
+    pos = 0
+    while m := P.NAME_LABEL.search(text, pos):  # searched by hand: a label may follow a rejected one
+        pos = m.end("label")
+        colon = m["colon"] is not None
+        label = re.sub(r"[ \t]", "", m["label"])
+        strength = STRONG if colon or label in P.SURE_LABEL_SET else MEDIUM
+        if m["rel"] and _HANGUL_RUN_FULL.fullmatch(m["rel"].strip()):  # 보호자(김민수): the bracket holds a name
+            yield from _in_run(text, m.start("rel") + len(m["rel"]) - len(m["rel"].lstrip()), m["rel"].strip(),
+                               STRONG, colon=True)
+        if not (m["gap"] or colon or m["josa"] or m["rel"]):
+            # glued to the label (의사소견, 본인부담금): only a textbook name, or a plausible one after a
+            # name field (환자성명김민수, an OCR'd form line)
+            strength = MEDIUM if strength == STRONG else WEAK
+        found = _in_run(text, m.start("run"), m["run"], strength, colon, field=label in P.SURE_LABEL_SET)
+        yield from found
+        while found and (m2 := P.NAME_NEXT.match(text, found[0][1])):  # a list: 간호사: 옥지율, 모하은
+            found = _in_run(text, m2.start("name"), m2["name"], min(strength, MEDIUM))
+            yield from found
+    for m in P.LATIN_NAME.finditer(text):
+        group = "name" if m["name"] else "name2"
+        if not set(m[group].upper().split()) & P.LATIN_STOP:
+            yield m.start(group), m.end(group)
+    for pattern, strength in ((P.NAME_SIGNED, STRONG), (P.NAME_LICENSED, STRONG), (P.NAME_CLOSING, MEDIUM),
+                              (P.NAME_INTRO, MEDIUM)):
+        pos = 0
+        while m := pattern.search(text, pos):  # overlapping: 5월 3일 김다온 (인) is tried from 3일 and 김다온
+            pos = m.start() + 1
+            yield from _before_cue(text, m.start("name"), m["name"], strength)
+    pos = 0
+    while m := P.NAME_HONORIFIC.search(text, pos):
+        pos = m.start() + 1
+        run = m["name"]
+        if m["hon"] in P.SURE_HONORIFIC_SET and " " not in run:
+            cut = particles_at(analyse(run))
+            if not (cut and is_word(run[:cut])) and _sure_honorific(run):
+                yield m.start("name"), m.end("name")
+        else:
+            yield from _before_cue(text, m.start("name"), run, MEDIUM)
+    # A bracket with a number, sex or age after a word (송현우(700521-...), 김영희(여/45세)) is a
+    # person's; any other field label with a colon (본인 확인: 김춘자) or a dash (- 김다인) is weaker.
+    for pattern, strength in ((P.NAME_PAREN, MEDIUM), (P.NAME_COLON, WEAK), (P.NAME_SIGNATURE, WEAK)):
+        for m in pattern.finditer(text):
+            group = next(g for g in ("name", "name2", "name3") if m.groupdict().get(g))
+            yield from _in_run(text, m.start(group), m[group], strength)
+    for kind, a, _ in claimed:
+        if kind in _NEXT_TO_NAME and (m := P.NAME_BEFORE_ID.search(text, max(0, a - 12), a)):
+            yield from _in_run(text, m.start("name"), m["name"], WEAK)
+
+
+# Identifiers that people write right after a name (김상철 / 010-1234-5678).
+_NEXT_TO_NAME = frozenset({"rrn", "foreign_registration_no", "phone", "email", "passport", "driver_license"})
+
+
+def _uncued(run: str) -> str | None:
+    """A name with no label or honorific: it must be followed by a particle in the same word (김영희는)
+    and have at least three syllables. A common surname and common given syllables pass the usual
+    checks; anything rarer (구본찬이, 맹름우우와) must also be a word Kiwi does not know at all."""
+    if len(run) < 4 or not surname_lengths(run) or any(run[:k] in W.NAME_STOP for k in (2, 3, 4)):
+        return None
+    # Cheap checks before Kiwi: given-name syllables, then a particle-like ending after 3-5 syllables.
+    s = max(surname_lengths(run))
+    if not all(ch in W.GIVEN_WIDE for ch in run[s:3]) or not any(run[k:] in W.JOSA for k in (3, 4, 5)):
+        return None
+    stem = next((x for x in stems(run) if len(x) < len(run)), "")
+    if len(stem) < 3 or vetoed(stem):
+        return None
+    if surname_lengths(stem, W.COMMON_SURNAMES) and name_like(stem):
+        return stem
+    tokens = analyse(stem)
+    unknown = any(t[4] or t[1] == "NNP" and t[3] >= 2 for t in tokens) and not any(
+        not t[4] and t[1] != "NNP" and t[3] >= 2 for t in tokens)
+    return stem if unknown and name_like(stem, MEDIUM) and stem[-1] not in W.TERM_FINAL else None
