@@ -73,7 +73,8 @@ def _stages(root: Path, workers: int, executor: ExecutorParams | None, inputs: d
         inputs = {"anonymize": root / "anonymize_in", "qc": root / "qc_in"}
         _anonymize_input(root / "synth", inputs["anonymize"])
     anonymize(inputs["anonymize"], root / "anonymized", root / "anonymize_quarantine", root / "anonymize_reports",
-              p.anonymize.model_copy(update={"key_env": ENV}), progress=False, workers=workers, executor=executor)
+              p.anonymize.model_copy(update={"key_env": ENV, "unlabelled": "pseudonymise"}), progress=False,
+              workers=workers, executor=executor)
     if not inputs["qc"].exists():
         _qc_input(root / "anonymized", inputs["qc"])
     qc(inputs["qc"], root / "qc", root / "qc_quarantine", root / "qc_reports",

@@ -92,7 +92,10 @@ def _in_run(text: str, start: int, run: str, strength: int, colon: bool = False,
         if spaced:
             return [(start, start + len(spaced))]
         run = run.split()[0]
-    for stem in stems(run, whole_first=strength == STRONG):
+    candidates = stems(run, whole_first=strength == STRONG)
+    if strength == MEDIUM and run not in candidates and len(run) == 3 and run[-1] in W.NAME_FINAL_JOSA:
+        candidates.append(run)  # 보호자 장식이: the last syllable Kiwi cut as a particle may be the name's
+    for stem in candidates:
         if accept(stem, strength, colon, whole=stem == run, field=field):
             return [(start, start + len(stem))]
     return []
@@ -173,8 +176,9 @@ def _cued(text: str, claimed: Sequence[tuple[str, int, int]]) -> Iterator[tuple[
         colon = m["colon"] is not None
         label = re.sub(r"[ \t]", "", m["label"])
         strength = STRONG if colon or label in P.SURE_LABEL_SET else MEDIUM
-        if m["rel"] and _HANGUL_RUN_FULL.fullmatch(m["rel"].strip()):  # 보호자(김민수): the bracket holds a name
-            yield from _in_run(text, m.start("rel") + len(m["rel"]) - len(m["rel"].lstrip()), m["rel"].strip(),
+        rel = re.split(r"[,/]", m["rel"] or "")[0]
+        if rel and _HANGUL_RUN_FULL.fullmatch(rel.strip()):  # 보호자(김민수), 환자(김민수, 45세): a name in the bracket
+            yield from _in_run(text, m.start("rel") + len(rel) - len(rel.lstrip()), rel.strip(),
                                STRONG, colon=True)
         if not (m["gap"] or colon or m["josa"] or m["rel"]):
             # glued to the label (의사소견, 본인부담금): only a textbook name, or a plausible one after a
@@ -207,13 +211,19 @@ def _cued(text: str, claimed: Sequence[tuple[str, int, int]]) -> Iterator[tuple[
             yield from _before_cue(text, m.start("name"), run, MEDIUM)
     # A bracket with a number, sex or age after a word (송현우(700521-...), 김영희(여/45세)) is a
     # person's; any other field label with a colon (본인 확인: 김춘자) or a dash (- 김다인) is weaker.
-    for pattern, strength in ((P.NAME_PAREN, MEDIUM), (P.NAME_COLON, WEAK), (P.NAME_SIGNATURE, WEAK)):
+    for m in P.NAME_PAREN.finditer(text):  # the bracket closes the word: all of it is the name
+        group = next(g for g in ("name", "name2", "name3") if m.groupdict().get(g))
+        yield from _before_cue(text, m.start(group), m[group], MEDIUM) or _in_run(text, m.start(group), m[group], MEDIUM)
+    for pattern, strength in ((P.NAME_COLON, WEAK), (P.NAME_SIGNATURE, WEAK)):
         for m in pattern.finditer(text):
-            group = next(g for g in ("name", "name2", "name3") if m.groupdict().get(g))
-            yield from _in_run(text, m.start(group), m[group], strength)
-    for kind, a, _ in claimed:
+            yield from _in_run(text, m.start("name"), m["name"], strength)
+    # 故 김민수, 고 김민수, 망 김민수: the deceased insured
+    for m in P.NAME_DECEASED.finditer(text):
+        yield from _in_run(text, m.start("name"), m["name"], STRONG if m["mark"] == "故" else MEDIUM)
+    for kind, a, _ in claimed:  # 김상철 / 010-..., 오예나(900101-...): nothing but a separator in between
         if kind in _NEXT_TO_NAME and (m := P.NAME_BEFORE_ID.search(text, max(0, a - 12), a)):
-            yield from _in_run(text, m.start("name"), m["name"], WEAK)
+            yield from _before_cue(text, m.start("name"), m["name"], MEDIUM) or _in_run(
+                text, m.start("name"), m["name"], WEAK)
 
 
 # Identifiers that people write right after a name (김상철 / 010-1234-5678).

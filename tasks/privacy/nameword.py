@@ -134,8 +134,13 @@ def name_like(stem: str, strength: int = WEAK, split_ok: bool = True, title: boo
     word (X 교수, X 환자), where a noun and its suffix (수술+명, 소견+상) never stands."""
     wide = strength >= MEDIUM
     given = W.GIVEN_WIDE if wide else W.GIVEN
-    if vetoed(stem) or stem[-1] in W.MEDICAL_SUFFIX or not table_name(stem, given, 4 if wide else 2,
-                                                                         W.SURNAMES if wide else W.COMMON_SURNAMES):
+    if vetoed(stem) or stem[-1] in W.MEDICAL_SUFFIX:
+        return False
+    if not table_name(stem, given, 4 if wide else 2, W.SURNAMES if wide else W.COMMON_SURNAMES) and not (
+            wide and surname_lengths(stem) and len(stem) - max(surname_lengths(stem)) == 2
+            and not is_word(stem) and unknown_word(stem) and not ordinary(stem[max(surname_lengths(stem)):])):
+        # After a role or title (보호자 X, X 님) a surname and given syllables no table holds (신온뜰,
+        # 용늠범) still make a name when Kiwi knows no word in it.
         return False
     if len(stem) == 3 and stem[-1] in W.NOUN_SUFFIX and is_word(stem[:2]):
         return False  # 노인+성, 진단+비: a dictionary word plus a suffix

@@ -85,16 +85,44 @@ def _span_box(starts: Sequence[tuple[int, Word]], a: int, b: int) -> Box:
     return _union(parts)
 
 
+def _below(line: Sequence[Word], under: Sequence[Word]) -> list[tuple[Word, list[Word]]]:
+    """Each word of ``line`` with the words of the next line ``under`` that sit beneath it (a form
+    whose value cell is under its label cell: a header row over a value row)."""
+    pairs = []
+    for w in line:
+        width = w.x1 - w.x0
+        beneath = [v for v in under if min(w.x1, v.x1) - max(w.x0, v.x0) >= 0.5 * min(width, v.x1 - v.x0)]
+        if beneath:
+            pairs.append((w, beneath))
+    return pairs
+
+
 def find_on_lines(lines: Sequence[Sequence[Word]]) -> list[Found]:
-    """Every identifier the detector finds in the lines, with its box."""
+    """Every identifier the detector finds in the lines, with its box: in each line as read (its
+    cells left to right), and in each label-over-value column pair, where only a span in the value
+    counts (the label word gives the context)."""
     found = []
-    for line in lines:
+    for i, line in enumerate(lines):
         if not line:
             continue
         text, starts = _line_text(line)
         box = _union([(w.x0, w.y0, w.x1, w.y1) for w in line])
         found += [Found(s.type, s.text, _span_box(starts, s.start, s.end), box) for s in find_pii(text)]
-    return found
+        for label, beneath in _below(line, lines[i + 1]) if i + 1 < len(lines) else []:
+            text, starts = _line_text([label, *beneath])
+            value_box = _union([(v.x0, v.y0, v.x1, v.y1) for v in beneath])
+            found += [Found(s.type, s.text, _span_box(starts, s.start, s.end), value_box)
+                      for s in find_pii(text) if s.start > len(label.text)]
+    return _distinct(found)
+
+
+def _distinct(found: Sequence[Found]) -> list[Found]:
+    """One entry per place: the same value found in its row and in its column is printed over once."""
+    out: list[Found] = []
+    for f in found:
+        if not any(_overlaps(f.box, g.box) for g in out):
+            out.append(f)
+    return out
 
 
 def _compact(text: str) -> str:

@@ -65,7 +65,7 @@ NAME_LABEL = re.compile(
     rf"(?<![가-힣A-Za-z])(?P<label>{_PROFESSION_LABEL}|{_spaced_alt(SURE_LABELS + ' ' + AMBIGUOUS_LABELS)})\.?"
     r"(?:[ \t]*[(（](?P<rel>[^)）\n]{1,10})[)）])?"
     # a colon, or what a table or an OCR'd form puts in its place: | = ] 】 > ▶ →
-    r"(?P<colon>[ \t]*(?:[:：|=▶→>\]】」』]|-(?=[ \t])))?(?P<josa>이|가|은|는|인|께서)?"
+    r"(?:(?P<colon>[ \t]*(?:[:：|=▶→>\]】」』/]|-(?=[ \t])))|(?P<josa>이|가|은|는|인|께서))?"
     rf"(?P<gap>[ \t]*[(（\[「『<\"'“‘]?[ \t]*)(?P<run>{_RUN})"
 )
 # A Latin-script name after a label or before an honorific (성명(영문): HONG GILDONG, John Smith 님).
@@ -116,8 +116,10 @@ NAME_PAREN = re.compile(
     rf"|(?<![가-힣])(?P<name3>[가-힣]{{2,4}})[ \t](?:군|양)(?![가-힣])"
 )
 # A word right before another identifier, across a separator: 김상철 / 010-..., 홍동현, 900101-...
-NAME_BEFORE_ID = re.compile(r"(?<![가-힣])(?P<name>[가-힣]{2,5})[ \t]*[,/|·▶:(]?[ \t]*[(]?$")
+NAME_BEFORE_ID = re.compile(rf"(?<![가-힣])(?P<name>{_SPACED}|[가-힣]{{2,5}})[ \t]*[,/|·▶:(]?[ \t]*[(]?$")
 NAME_SIGNATURE = re.compile(r"(?:^|(?<=\s))[-–/][ \t]*(?P<name>[가-힣]{2,5})[ \t]*$", re.MULTILINE)
+# The deceased insured (故 김민수, 고 김민수 님, 망 김민수의 상속인): 고/망 only as a word of their own.
+NAME_DECEASED = re.compile(rf"(?:(?P<mark>故)[ \t]?|(?<![가-힣])[고망][ \t])(?P<name>{_RUN})")
 HANGUL_RUN = re.compile(r"(?<![가-힣0-9A-Za-z])[가-힣]{2,7}")
 
 # --- resident registration number ---------------------------------------------------------------

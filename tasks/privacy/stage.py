@@ -222,7 +222,7 @@ def _run(src: Path, out: Path, quarantine: Path, reports: Path, params: Anonymiz
                                               progress=progress, executor=executor, names=labelled), strict=True))
     raw = [d for d in doc_ids if d not in labels and d in image_ids] \
         if params.unlabelled == "pseudonymise" and params.images else []
-    for sub in ("images", "meta"):
+    for sub in ("images", "meta") if raw else ():
         (out / UNLABELLED / sub).mkdir(parents=True, exist_ok=True)
     unlabelled = dict(zip(raw, process_map(_process_unlabelled, [(d, src.resolve(), out.resolve(), pz, font_path)
                                                                   for d in raw], workers=workers,

@@ -128,9 +128,9 @@ def test_load_examples_accepts_every_type() -> None:
 
 # --- recall floors on both sets ------------------------------------------------------------------------------
 # What the detector reached when the floors were set, rounded down a little (docs/privacy.md).
-DEV_FLOORS = {"name": 0.985, "address": 1.0, **{t: 1.0 for t in STRUCTURED_TYPES}}
+DEV_FLOORS = {"name": 0.98, "address": 1.0, **{t: 1.0 for t in STRUCTURED_TYPES}}
 HELDOUT_FLOORS = {
-    "name": 0.77, "address": 1.0, "chart_no": 0.85, "health_insurance_no": 0.75,
+    "name": 0.81, "address": 1.0, "chart_no": 0.85, "health_insurance_no": 0.75,
     **{t: 1.0 for t in ("phone", "medical_license", "rrn", "email", "card", "account", "vehicle_no",
                         "driver_license", "foreign_registration_no", "passport", "ip_address", "policy_no")},
 }
@@ -161,3 +161,21 @@ def test_heldout_recall_floors(heldout_report: dict[str, dict[str, float]]) -> N
     assert not _below(heldout_report, HELDOUT_FLOORS)  # aggregate numbers only: no line of the set
     assert heldout_report["keep_intact"]["rate"] >= 0.995, heldout_report["keep_intact"]
     assert heldout_report["overall"]["precision"] >= 0.97, heldout_report["overall"]
+
+
+# --- the name probe (tests/privacy/name_probe.py): recall per cue family on a fixed seeded subset ----------
+# What the detector reached on probe(900, seed=7) when set, less about three points (docs/privacy.md).
+PROBE_FLOORS = {"label_colon": 0.93, "signature": 0.92, "honorific": 0.82, "deceased": 0.80, "slash": 0.79,
+                "paren": 0.76, "label_plain": 0.75, "role": 0.70, "particle": 0.62}
+
+
+def test_name_probe_recall_per_cue_family() -> None:
+    from tests.privacy.name_probe import by_family, probe, score
+
+    report = score(probe(900, seed=7))
+    recall = by_family(report)
+    assert not {f: (round(r, 3), PROBE_FLOORS[f]) for f, r in recall.items() if r < PROBE_FLOORS[f]}
+    false = sum(v[0] for v in report["false"].values())
+    lines = sum(v[1] for v in report["false"].values())
+    assert false <= 0.05 * lines, report["false"]  # distractors (보호자 없음, 의사 소견) stay text
+    assert report["keep"][0] == report["keep"][1], report["keep"]
