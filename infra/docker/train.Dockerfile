@@ -50,10 +50,10 @@ RUN python -m pip install --upgrade pip \
 
 # The whole project, infra/accelerate/ included (the launch configs, not copies of them).
 COPY . .
-# pyproject.toml has no GPU extra (its optional dependencies are `dev` only): the project as is,
-# editable like the workers' install so that deployments find flows/ at /opt/claimvlm, plus
-# Prefect (to run flow runs) and bitsandbytes.
-RUN python -m pip install --constraint constraints.txt -e . "prefect==${PREFECT_VERSION}" "bitsandbytes==${BITSANDBYTES_VERSION}" \
+# The project with its GPU extra (bitsandbytes, pinned here: the lock is CPU-only), editable like
+# the workers' install so that deployments find flows/ at /opt/claimvlm, plus Prefect (to run flow
+# runs). vLLM is not installed here: it pins its own torch and runs as its own server.
+RUN python -m pip install --constraint constraints.txt -e ".[gpu]" "prefect==${PREFECT_VERSION}" "bitsandbytes==${BITSANDBYTES_VERSION}" \
  && test -f infra/accelerate/ddp.yaml \
  && python -c "import torch, bitsandbytes, prefect, claimvlm.cli; print('torch', torch.__version__, 'cuda', torch.version.cuda)"
 
