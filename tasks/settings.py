@@ -61,9 +61,10 @@ def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _read_file(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+def _read_file(path: Path, seen: tuple[Path, ...] = (), stop: Path | None = None) -> dict[str, Any]:
     """One parameter file; a profile (``extends: params.yaml``, relative to the profile) is laid
-    onto the file it extends, so it states only what differs (profiles/production.yaml)."""
+    onto the file it extends, so it states only what differs (profiles/production.yaml).
+    ``stop``: a file the chain ends before (already read by the caller)."""
     if path.resolve() in seen:
         raise ConfigError(f"{path}: 'extends' loops back to a file it came from")
     loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -74,26 +75,11 @@ def _read_file(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     if parent is None:
         return data
     parent_path = path.parent / str(parent)
+    if stop is not None and parent_path.resolve() == stop.resolve():
+        return data
     if not parent_path.is_file():
         raise ConfigError(f"{path}: extends {parent!r}, which does not exist ({parent_path})")
-    return _merged(_read_file(parent_path, (*seen, path.resolve())), data)
-
-
-def _profile_layers(path: Path, params_file: Path | None) -> dict[str, Any]:
-    """A profile switched on by the ``profile`` key: the file and what it extends, up to (not
-    including) the parameter file that named it, which is already read."""
-    if not path.is_file():
-        raise ConfigError(f"profile {path} does not exist (the 'profile' key names a file relative to "
-                          "the parameter file, e.g. profiles/production.yaml)")
-    loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    if not isinstance(loaded, dict):
-        raise ConfigError(f"{path}: expected a mapping of sections, got {type(loaded).__name__}")
-    data = dict(loaded)
-    data.pop("profile", None)
-    parent = data.pop("extends", None)
-    if parent is None or (params_file is not None and (path.parent / str(parent)).resolve() == params_file.resolve()):
-        return data
-    return _merged(_profile_layers(path.parent / str(parent), params_file), data)
+    return _merged(_read_file(parent_path, (*seen, path.resolve()), stop), data)
 
 
 def read_params(path: Path | None, overrides: Sequence[str] = ()) -> dict[str, Any]:
@@ -115,8 +101,13 @@ def read_params(path: Path | None, overrides: Sequence[str] = ()) -> dict[str, A
         # the working directory (the project root, where DVC runs commands) is tried next.
         where = [p for p in ((path.parent if path is not None else Path(".")) / str(profile), Path(str(profile)))
                  if p.is_file()]
-        named = path if path is not None and path.exists() else None
-        data = _merged(data, _profile_layers(where[0] if where else Path(str(profile)), named))
+        if not where:
+            raise ConfigError(f"profile {profile} does not exist (the 'profile' key names a file relative to "
+                              "the parameter file, e.g. profiles/production.yaml)")
+        # the profile's own chain, up to the parameter file already read (its profile key dropped)
+        layers = _read_file(where[0], stop=path if path is not None and path.exists() else None)
+        layers.pop("profile", None)
+        data = _merged(data, layers)
     return apply_overrides(data, [o for o in overrides if o.partition("=")[0].strip() != "profile"])
 
 
