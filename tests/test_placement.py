@@ -59,7 +59,7 @@ def test_attention_is_flash_where_it_can_run_else_sdpa(monkeypatch: pytest.Monke
     assert placement(*asked).attention == expected  # type: ignore[arg-type]
     if not flash:
         with pytest.raises(PlacementError, match="flash-attn"):
-            placement_module.attention_implementation("flash_attention_2", "cuda")
+            placement_module.attention_implementation("flash_attention_2", "cuda", torch.bfloat16)
 
 
 def test_the_configured_attention_is_the_one_the_model_runs() -> None:

@@ -48,15 +48,18 @@ Dtype = Literal["auto", "fp32", "bf16", "fp16"]
 Attention = Literal["auto", "sdpa", "eager", "flash_attention_2"]
 
 
-def attention_implementation(requested: Attention, device: str) -> str:
-    """transformers' ``attn_implementation`` for ``requested`` on ``device``: ``auto`` takes
-    FlashAttention-2 where it can run (CUDA, 16-bit, the package installed), else SDPA."""
+def attention_implementation(requested: Attention, device: str, dtype: Any) -> str:
+    """transformers' ``attn_implementation`` for ``requested`` on ``device`` with weights in
+    ``dtype``: ``auto`` takes FlashAttention-2 where it can run (CUDA, the package installed, 16-bit
+    weights: it has no fp32 kernels), else SDPA."""
+    import torch
+
     installed = importlib.util.find_spec("flash_attn") is not None
     if requested == "flash_attention_2" and not (installed and device == "cuda"):
         raise PlacementError("attn_implementation flash_attention_2 needs a CUDA GPU and the flash-attn package "
                              "(pip install flash-attn --no-build-isolation); use auto or sdpa")
     if requested == "auto":
-        return "flash_attention_2" if installed and device == "cuda" else "sdpa"
+        return "flash_attention_2" if installed and device == "cuda" and dtype != torch.float32 else "sdpa"
     return requested
 
 
@@ -74,6 +77,5 @@ def placement(device: Device = "auto", dtype: Dtype = "auto", attention: Attenti
         name = "bfloat16" if bf16 else "float16"
     else:
         name = "float32"
-    # FlashAttention has no fp32 kernels: an fp32 model on a GPU keeps SDPA.
-    attn = attention_implementation(attention if name != "float32" or attention != "auto" else "sdpa", device)
-    return Placement(device, getattr(torch, name), attn)
+    dtype_ = getattr(torch, name)
+    return Placement(device, dtype_, attention_implementation(attention, device, dtype_))

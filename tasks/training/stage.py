@@ -124,11 +124,10 @@ def prepare(dataset: Path, out: Path, params: TrainParams) -> tuple[Any, Any, Ba
     val = read_split(dataset, "val")
     base = _base(params, _texts(train), out)
     quant = quantization_config(params) if params.method == "qlora" else None
-    # FlashAttention has no fp32 kernels: weights loaded in fp32 (fp32, or full's master weights) keep SDPA.
     dtype, device = _dtype(params), "cuda" if torch.cuda.is_available() else "cpu"
-    requested = "sdpa" if dtype == torch.float32 and params.attn_implementation == "auto" else params.attn_implementation
+    attention = attention_implementation(params.attn_implementation, device, dtype)
     model, processor = load(base, min_pixels=params.min_pixels, max_pixels=params.max_pixels, dtype=dtype,
-                            quantization_config=quant, attn_implementation=attention_implementation(requested, device))
+                            quantization_config=quant, attn_implementation=attention)
     model = apply_method(model, params)
     batches = Batches(train, processor, batch_size=params.batch_size, seed=params.seed, augment=params.augment,
                       transcribe=params.transcribe, transcribe_max_lines=params.transcribe_max_lines)
