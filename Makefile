@@ -50,10 +50,16 @@ TORCH_VERSION ?= 2.13.0
 # its build depends on the machine (see TORCH_VERSION). `make lock` refreshes it.
 LOCK := constraints.txt
 
+# The rest is installed by uv (pinned, from PyPI) with the same lock: measured on 2 cores, 23 s
+# against pip's 157 s for the same 280 packages at the same versions. torch stays pip's: pip takes
+# the machine's local wheel, and uv keeps the torch already installed since the lock leaves it out.
+UV_VERSION := 0.13.9
+
 $(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
 	$(BIN)/python -m pip install -q --upgrade "pip>=24"
 	$(BIN)/python -c 'import torch' 2>/dev/null || $(BIN)/python -m pip install -q "torch==$(TORCH_VERSION)"
-	$(BIN)/python -m pip install -q --constraint $(LOCK) -e '.[dev]'
+	$(BIN)/python -m pip install -q "uv==$(UV_VERSION)"
+	$(BIN)/python -m uv pip install -q --python $(BIN)/python --constraint $(LOCK) -e '.[dev]'
 	touch $@
 
 # Re-resolve the newest versions pyproject.toml's ranges allow, in a scratch venv, and write them

@@ -195,9 +195,18 @@ def check_live(project: str) -> dict[str, Any]:
     return {"verdict": verdict, "output": said}
 
 
+@task(name="purge-feedback", retries=IO_RETRIES, retry_delay_seconds=exponential_backoff(backoff_factor=10))
+def purge_feedback(project: str) -> str:
+    """`claimvlm feedback purge`: answers, corrections and pages past feedback.retention_days go."""
+    res = run_tool("claimvlm", "feedback", "purge", cwd=_root(project), stage="purge-feedback")
+    return (res.stdout + res.stderr).strip()[-400:]
+
+
 @flow(name="monitor", on_failure=[record_failure], on_crashed=[record_failure])
 def monitor(project: str = ".") -> dict[str, Any]:
     """The champion re-read through models:/NAME@champion on its canary pages (rolled back on failure),
-    then its live quality from reviewers' corrections (rolled back when worse than the one it replaced)."""
+    then its live quality from reviewers' corrections (rolled back when worse than the one it replaced),
+    then the feedback store's retention."""
     champion = check_champion(project)
-    return {**champion, "live": check_live(project)}
+    live = check_live(project)
+    return {**champion, "live": live, "purged": purge_feedback(project)}

@@ -36,6 +36,27 @@ def main() -> None:
     """Read Korean insurance-claim documents into JSON with a fine-tuned VLM, and keep it improving."""
     # Offline by design: stop albumentations from checking for updates over the network.
     os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
+    if os.environ.get("DVC_STAGE"):
+        _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """A stage run by ``dvc repro`` gets SIGTERM when dvc dies, even by SIGKILL: otherwise the stage
+    lives on as an orphan that keeps writing outputs no dvc.lock will describe (the train loop
+    checkpoints on SIGTERM). dvc starts a stage as ``$SHELL -c cmd``, which execs a single command,
+    so dvc is the parent. Linux only (prctl); elsewhere nothing changes."""
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    parent = os.getppid()
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent:  # dvc died before the request took effect
+        raise SystemExit(143)
 
 
 def verify_data(
@@ -53,8 +74,14 @@ def verify_data(
         used = ", ".join(c.used_by) or "no output in dvc.lock"
         console.print(f"CORRUPT {c.where}: {c.path} (content md5 {c.actual_md5}) used by {used}",
                       style="red", markup=False, soft_wrap=True)
-    console.print(f"verify-data: {sum(r.checked for r in reports)} objects re-hashed, {len(corrupt)} corrupted")
-    if corrupt:
+    missing = [m for r in reports for m in r.missing]
+    for m in missing:
+        console.print(f"MISSING {m.where}: object {m.oid} of {', '.join(m.used_by[:3])}"
+                      + (f" and {len(m.used_by) - 3} more" if len(m.used_by) > 3 else ""),
+                      style="red", markup=False, soft_wrap=True)
+    console.print(f"verify-data: {sum(r.checked for r in reports)} objects re-hashed, {len(corrupt)} corrupted, "
+                  f"{len(missing)} missing")
+    if corrupt or missing:
         raise typer.Exit(1)
 
 

@@ -29,13 +29,21 @@ class CorruptObject:
 
 
 @dataclass(frozen=True)
+class MissingObject:
+    where: str
+    oid: str  # the object dvc.lock names (md5, or md5.dir for a folder's listing)
+    used_by: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class VerifyReport:
     checked: int
     corrupt: tuple[CorruptObject, ...]
+    missing: tuple[MissingObject, ...] = ()  # named by dvc.lock for this storage, but not in it
 
     @property
     def ok(self) -> bool:
-        return not self.corrupt
+        return not self.corrupt and not self.missing
 
 
 def _md5(fh: BinaryIO) -> str:
@@ -55,24 +63,44 @@ def _object_id(path: str) -> str | None:
     return name if len(stem) == 32 and all(c in "0123456789abcdef" for c in stem) else None
 
 
-def _lock_outputs(repo_root: Path) -> Iterator[tuple[str, str]]:
-    """(output path, md5 or md5.dir) of every output dvc.lock records."""
+def _out_settings(repo_root: Path) -> dict[str, dict[str, Any]]:
+    """output path -> its dvc.yaml settings (``cache``, ``remote``...), for outputs that have any."""
+    import yaml
+
+    found: dict[str, dict[str, Any]] = {}
+    dvc_yaml = repo_root / "dvc.yaml"
+    stages = (yaml.safe_load(dvc_yaml.read_text()) or {}).get("stages", {}) if dvc_yaml.exists() else {}
+    for stage in stages.values():
+        for kind in ("outs", "metrics", "plots"):
+            for out in stage.get(kind, []) or []:
+                if isinstance(out, dict):
+                    found.update({path: settings or {} for path, settings in out.items()})
+    return found
+
+
+def _lock_outputs(repo_root: Path, remote: str | None = None, default: str | None = None) -> Iterator[tuple[str, str]]:
+    """(output path, md5 or md5.dir) of every cached output dvc.lock records; with ``remote``, only
+    those dvc.yaml sends to that remote (its ``remote:``, else ``default``)."""
     lock = repo_root / "dvc.lock"
     if not lock.exists():
         return
     import yaml
 
+    settings = _out_settings(repo_root)
     stages = (yaml.safe_load(lock.read_text()) or {}).get("stages", {})
     for stage in stages.values():
         for out in stage.get("outs", []):
-            if "md5" in out:
+            own = settings.get(out["path"], {})
+            if "md5" not in out or own.get("cache") is False:
+                continue
+            if remote is None or own.get("remote", default) == remote:
                 yield out["path"], out["md5"]
 
 
-def _usage(repo_root: Path, read: Any) -> dict[str, list[str]]:
+def _usage(repo_root: Path, read: Any, remote: str | None = None, default: str | None = None) -> dict[str, list[str]]:
     """object id -> the dataset files that use it, from dvc.lock and the .dir listings."""
     used: dict[str, list[str]] = {}
-    for out_path, md5 in _lock_outputs(repo_root):
+    for out_path, md5 in _lock_outputs(repo_root, remote, default):
         used.setdefault(md5, []).append(out_path)
         if md5.endswith(".dir"):
             try:
@@ -85,17 +113,19 @@ def _usage(repo_root: Path, read: Any) -> dict[str, list[str]]:
 
 
 def _verify(where: str, paths: Iterable[str], open_: Any, used: dict[str, list[str]]) -> VerifyReport:
-    corrupt, checked = [], 0
+    corrupt, checked, present = [], 0, set()
     for path in paths:
         oid = _object_id(path)
         if oid is None:
             continue
+        present.add(oid)
         with open_(path) as fh:
             actual = _md5(fh)
         checked += 1
         if actual != oid.removesuffix(".dir"):
             corrupt.append(CorruptObject(where, path, oid.removesuffix(".dir"), actual, tuple(used.get(oid, ()))))
-    return VerifyReport(checked, tuple(corrupt))
+    missing = tuple(MissingObject(where, oid, tuple(users)) for oid, users in sorted(used.items()) if oid not in present)
+    return VerifyReport(checked, tuple(corrupt), missing)
 
 
 def verify_cache(repo_root: Path = Path(".")) -> VerifyReport:
@@ -125,5 +155,6 @@ def verify_remote(repo_root: Path = Path("."), remote: str | None = None) -> Ver
             with fs.open(fs.join(root, oid[:2], oid[2:]), "rb") as fh:
                 return fh.read()
 
-        name = remote or repo.config["core"].get("remote", "default")
-        return _verify(f"remote {name}", paths, lambda p: fs.open(p, "rb"), _usage(repo_root, read))
+        default = repo.config["core"].get("remote")
+        name = remote or default or "default"
+        return _verify(f"remote {name}", paths, lambda p: fs.open(p, "rb"), _usage(repo_root, read, name, default))

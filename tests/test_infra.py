@@ -214,6 +214,8 @@ def makefile_setup() -> tuple[str, list[str]]:
     line = next(line for line in text.splitlines() if "pip install" in line and " -e " in line)
     make_vars = dict(re.findall(r"^(\w+) :?= (\S+)$", text, re.MULTILINE))  # e.g. LOCK := constraints.txt
     line = re.sub(r"\$\((\w+)\)", lambda m: make_vars.get(m[1], m[0]), line)
+    # `uv pip install --python VENV ...`: which interpreter is the installer's business, not the install's
+    line = re.sub(r"--python \S+ ", "", line)
     return torch, shlex.split(line.split("pip install", 1)[1])
 
 
@@ -282,7 +284,7 @@ def test_dockerignore_keeps_secrets_and_state_out_and_the_project_in():
                 if line.strip() and not line.startswith("#")]
     for path in (".git/HEAD", ".venv/bin/python", "data/synth/x.png", "models/train/model/w.pt",
                  "mlflow/mlflow.db", "mlflow/artifacts/1/x", ".dvc/cache/files/md5/ab/cd", ".secrets/pseudonym.key",
-                 "infra/.env", ".dvcstore/files/md5/ab/cd"):
+                 "infra/.env", ".dvcstore/files/md5/ab/cd", ".dvcstore-raw/files/md5/ab/cd"):
         assert dockerignored(path, patterns), f".dockerignore lets {path} into the images"
     for path in ("pyproject.toml", "README.md", "tasks/cli.py", "flows/pipelines.py", "dvc.yaml", "dvc.lock",
                  "params.yaml", "pipelines.yaml", "pinned_splits.json", ".dvc/config", "infra/system-deps.sh",

@@ -46,8 +46,13 @@ COPY flows flows
 RUN python -m pip install --constraint constraints.txt . \
  && rm -rf tasks flows build *.egg-info \
  && python -c "import torch, fastapi, uvicorn, python_multipart, prometheus_client, mlflow, claimvlm.cli; print('torch', torch.__version__)" \
- && useradd --create-home --uid 1000 claimvlm
+ && useradd --create-home --uid 1000 claimvlm \
+ && install -d -o claimvlm -g claimvlm -m 0700 /var/lib/claimvlm
 
+# Everything the service writes (the feedback store and its sealed pages) goes under
+# $CLAIMVLM_STATE_DIR, a volume: the image's own filesystem can be mounted read-only.
+ENV CLAIMVLM_STATE_DIR=/var/lib/claimvlm
+VOLUME /var/lib/claimvlm
 USER claimvlm
 EXPOSE 8000
 # Liveness only: readiness (/health/ready) waits for the model, which can take minutes.

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 REASONS = (
     "conflicting_files", "unsupported_format", "missing_image", "empty_file", "oversized",
-    "corrupt_image", "decompression_bomb", "label_schema", "duplicate",
+    "corrupt_image", "decompression_bomb", "label_schema", "duplicate", "format_mismatch",
 )
 # A phone's multi-picture JPEG is a JPEG with extra frames after the first.
 _FORMAT_ALIASES = {"MPO": "JPEG"}
@@ -151,6 +151,11 @@ class ImageFormat:
             return Rejection("corrupt_image", "not an image PIL can identify")
         if actual not in self.formats:
             return Rejection("unsupported_format", f"the content is {actual}, not one of {list(self.formats)}")
+        image = doc.spec.image
+        promised = IMAGE_EXTS.get(image.ext) if image is not None else None
+        if promised is not None and promised != actual:  # a PNG renamed .jpg: its meta would name the wrong format
+            return Rejection("format_mismatch", f"{image.key}: named .{image.ext} ({promised}) but the content is "  # type: ignore[union-attr]
+                             f"{actual}; give the file its format's extension")
         return None
 
 

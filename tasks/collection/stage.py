@@ -203,13 +203,16 @@ def _resolve_duplicates(run: _Run, docs: dict[str, DocSpec], plan: manifest.Plan
     """Quarantine freshly collected documents whose image another document already holds.
 
     Images of documents kept from earlier runs hold first; then documents that were collected
-    before (and were fetched again), then new ones, each group in sorted id order."""
+    before (and were fetched again), then new ones, each group in the order of their image's source
+    key: the first seen in listing order (``2024-01/…`` before ``2024-02/…``) is the original, whatever
+    its id."""
     duplicate = Duplicate({e.image_sha256: d for d, e in plan.keep.items()
                            if e.status == "collected" and e.image_sha256})
 
-    def priority(e: Entry) -> tuple[bool, str]:
+    def priority(e: Entry) -> tuple[bool, str, str]:
         previous = before.get(e.doc_id)
-        return (previous is None or previous.status != "collected", e.doc_id)
+        image_key = min((key for key, role, *_ in e.sources if role == "image"), default="")
+        return (previous is None or previous.status != "collected", image_key, e.doc_id)
 
     for entry in sorted((e for e in fresh.values() if e.status == "collected"), key=priority):
         assert entry.image_sha256 is not None  # every collected document has an image

@@ -124,7 +124,7 @@ def champion_predictor(tracking: TrackingParams, params: EvaluateParams, *,
     None) before the first promotion."""
     from mlflow.tracking import MlflowClient
 
-    import mlflow
+    from claimvlm.model.registered import load_registered
     from claimvlm.model.tracking import configure
     from claimvlm.registry.registry import champion_version
 
@@ -132,9 +132,9 @@ def champion_predictor(tracking: TrackingParams, params: EvaluateParams, *,
     version = champion_version(client, tracking.registered_model)
     if version is None:
         return None, None
-    reader = mlflow.pyfunc.load_model(f"models:/{tracking.registered_model}@champion").unwrap_python_model()
-    return version, model_predictor(reader.model, reader.processor, reader.prompt, params, progress=progress,
-                                    desc="champion")
+    # the package inside the registered model, as serving loads it (never the pickled pyfunc)
+    model, processor, prompt = load_registered(f"models:/{tracking.registered_model}/{version}")
+    return version, model_predictor(model, processor, prompt, params, progress=progress, desc="champion")
 
 
 def canary(test: Sequence[Example], params: EvaluateParams) -> list[Example]:

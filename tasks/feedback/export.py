@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from claimvlm.feedback.store import FeedbackStore
+from claimvlm.feedback.store import FeedbackStore, Policy
 
 MANIFEST = "manifest.json"  # a source root's manifest is not a document (claimvlm.collection.layout)
 
@@ -33,21 +33,24 @@ class FeedbackExport:
         return {"reviewed": self.reviewed, "exported": self.exported, "without_page": self.without_page}
 
 
-def export_feedback(store: FeedbackStore, out: Path, *, progress: bool = True) -> FeedbackExport:
-    """Write every reviewed document with a kept page to ``out`` (replacing what was there)."""
+def export_feedback(store: FeedbackStore, out: Path, *, accept: Policy = "senior_or_agreement",
+                    progress: bool = True) -> FeedbackExport:
+    """Write every reviewed document with a kept page to ``out`` (replacing what was there): the
+    correction that counts under ``accept``, the page unsealed (the anonymize stage pseudonymises
+    both before anything trains on them)."""
     out = Path(out)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "images").mkdir(parents=True)
     (tmp / "labels").mkdir()
     reviewed = exported = 0
-    for row in tqdm(list(store.reviewed()), desc="feedback", unit="doc", disable=not progress):
+    for row in tqdm(list(store.reviewed(accept)), desc="feedback", unit="doc", disable=not progress):
         reviewed += 1
-        page = Path(row.page_path) if row.page_path else None
-        if page is None or not page.is_file():
+        page = store.page(row)
+        if page is None:
             continue
         doc_id = f"fb-{row.request_id}"
-        shutil.copyfile(page, tmp / "images" / f"{doc_id}{page.suffix.lower()}")
+        (tmp / "images" / f"{doc_id}.png").write_bytes(page)
         (tmp / "labels" / f"{doc_id}.json").write_text(
             json.dumps(row.corrected, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         exported += 1

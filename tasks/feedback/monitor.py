@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from claimvlm.feedback.params import LiveRollbackParams
 from claimvlm.feedback.quality import LiveStats, LiveVerdict, correction_rate, live_verdict
-from claimvlm.feedback.store import FeedbackStore
+from claimvlm.feedback.store import FeedbackStore, Policy
 from claimvlm.registry.registry import (
     CHALLENGER,
     CHAMPION,
@@ -60,16 +60,18 @@ class LiveCheck:
         return out
 
 
-def live_stats(store: FeedbackStore, window: timedelta, weights: Mapping[str, float]) -> dict[str, LiveStats]:
+def live_stats(store: FeedbackStore, window: timedelta, weights: Mapping[str, float],
+               accept: Policy = "senior_or_agreement") -> dict[str, LiveStats]:
     rates: dict[str, list[float]] = defaultdict(list)
-    for row in store.reviewed(window=window):
+    for row in store.reviewed(accept, window=window):
         rates[row.model_version].append(correction_rate(row.answer, row.corrected, weights))
     return {version: LiveStats(version, tuple(values)) for version, values in rates.items()}
 
 
 def check_live(client: MlflowClient, name: str, store: FeedbackStore, policy: LiveRollbackParams,
-               weights: Mapping[str, float], *, lock_path: Path, actor: str = ACTOR) -> LiveCheck:
-    stats = live_stats(store, timedelta(days=policy.window_days), weights)
+               weights: Mapping[str, float], *, lock_path: Path, actor: str = ACTOR,
+               accept: Policy = "senior_or_agreement") -> LiveCheck:
+    stats = live_stats(store, timedelta(days=policy.window_days), weights, accept)
     aliases = _aliases(client, name)
     champion, challenger = aliases.get(CHAMPION), aliases.get(CHALLENGER)
     if champion is None:

@@ -30,13 +30,22 @@ class MissingKeyError(ClaimvlmError, RuntimeError):
     """The pseudonymisation key is not set."""
 
 
+# Words of example values (infra/.env.example's change-me-…): a key holding one was never replaced.
+_PLACEHOLDERS = ("change-me", "changeme", "change_me", "replace-me", "replaceme", "placeholder", "example",
+                 "your-key", "yourkey", "secret-key")
+
+
 def key_from_env(var: str) -> bytes:
+    """The pseudonymisation secret; refused when short, a placeholder, or of too few distinct
+    characters to be random (``openssl rand -hex 32`` has 16)."""
     value = os.environ.get(var, "")
+    hint = "e.g. `openssl rand -hex 32`; `make run` creates one in .secrets/ for local use"
     if len(value) < 16:
-        raise MissingKeyError(
-            f"environment variable {var} must hold the pseudonymisation secret (at least 16 characters, "
-            "e.g. `openssl rand -hex 32`); `make run` creates one in .secrets/ for local use"
-        )
+        raise MissingKeyError(f"environment variable {var} must hold the pseudonymisation secret (at least 16 "
+                              f"characters, {hint})")
+    if any(word in value.lower() for word in _PLACEHOLDERS) or len(set(value)) < 10:
+        raise MissingKeyError(f"environment variable {var} holds a placeholder or a non-random value, not a secret: "
+                              f"replace it ({hint})")
     return value.encode()
 
 

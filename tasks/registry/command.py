@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from claimvlm.cli_common import ParamsOpt, SetOpt, actor, console, fail, sections
+from claimvlm.errors import ClaimvlmError
 from claimvlm.evaluation.params import EvaluateParams
 from claimvlm.feedback.params import FeedbackParams
 from claimvlm.model.params import TrackingParams
@@ -185,15 +186,19 @@ def check_live_cmd(
     """Reviewers' corrections per version: roll a worse champion back; withdraw or promote a canary.
     Exit 2 when it rolled back or withdrew a canary (the output says which), 0 otherwise."""
     from claimvlm.feedback.monitor import check_live
-    from claimvlm.feedback.store import FeedbackStore
+    from claimvlm.feedback.store import open_store
 
     with registry_session(LiveSections, params, set_) as (p, client):
-        store = FeedbackStore(p.feedback.store_url)
-        try:
-            done = check_live(client, p.tracking.registered_model, store, p.feedback.rollback,
-                              p.evaluate.field_weights, lock_path=lock, actor=actor("monitor:live-quality"))
-        finally:
-            store.close()
+        try:  # the keys are needed once there are sealed corrections to read
+            store = open_store(p.feedback, content=False)
+            try:
+                done = check_live(client, p.tracking.registered_model, store, p.feedback.rollback,
+                                  p.evaluate.field_weights, lock_path=lock, actor=actor("monitor:live-quality"),
+                                  accept=p.feedback.accept)
+            finally:
+                store.close()
+        except ClaimvlmError as err:
+            fail(err, 1)
     for line in done.lines():
         console.print(line, markup=False, soft_wrap=True)
     if any(e.action in ("rollback", "canary_end") for e in done.events):

@@ -27,7 +27,7 @@ import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 import anyio
@@ -38,10 +38,10 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from claimvlm.dataset.params import BuildParams
-from claimvlm.evaluation.params import EvaluateParams
 from claimvlm.feedback.params import FeedbackParams
-from claimvlm.feedback.store import FeedbackStore
+from claimvlm.feedback.store import open_store
 from claimvlm.model.params import TrackingParams
+from claimvlm.serving.auth import ANONYMOUS, Authenticator, Denied, Principal
 from claimvlm.serving.batching import Batcher, BatchObserver, QueueFull
 from claimvlm.serving.confidence import parse_answer
 from claimvlm.serving.feedback import Recorder, add_feedback_route
@@ -75,14 +75,14 @@ def _too_large(size: str, limits: InputLimits) -> BadInput:
 
 def create_app(settings: ServeParams, tracking: TrackingParams, limits: InputLimits | None = None,
                instruction: str | None = None, feedback: FeedbackParams | None = None,
-               evaluate: EvaluateParams | None = None) -> FastAPI:
+               auth: Authenticator | None = None) -> FastAPI:
     """The service. ``limits`` default to ``InputLimits()`` (collect's defaults); ``instruction``
     to ``build.instruction``'s default (the prompt the model was trained with); ``feedback`` None
-    or disabled: answers are not kept and ``/v1/feedback`` is 404; ``evaluate`` gives the field
-    weights of the correction rate."""
+    or disabled: answers are not kept and ``/v1/feedback`` is 404; ``auth`` None: every caller has
+    every scope (``serve-api`` always passes the configured :class:`Authenticator`)."""
     limits = limits or InputLimits()
     metrics = Metrics()
-    recorder = _recorder(feedback, evaluate or EvaluateParams())
+    recorder = _recorder(feedback)
     prompt = instruction or BuildParams().instruction
     holder = ModelHolder(settings, tracking, prompt, metrics)
     observer = BatchObserver(batch=metrics.batch, depth=metrics.queue_depth.set, anchor=metrics.anchor)
@@ -121,6 +121,30 @@ def create_app(settings: ServeParams, tracking: TrackingParams, limits: InputLim
         request.state.error_kind = err.kind
         return JSONResponse(describe(err), err.status)
 
+    def caller(request: Request, scope: str) -> Principal | JSONResponse:
+        """Who calls, if they may use ``scope``; else the 401/403/429 to answer (checked before
+        the body is read)."""
+        if auth is None:
+            return ANONYMOUS
+        try:
+            return auth.authorize(request.headers.get("authorization"), scope)
+        except Denied as err:
+            return error(request, err.status, err.kind, err.detail, err.headers())
+
+    async def body(request: Request, limit: int) -> bytes | None:
+        """The whole body, or None once it is over ``limit`` bytes (counted as it streams in)."""
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            return None
+        chunks = []
+        try:
+            with anyio.fail_after(settings.read_timeout_s):
+                async for chunk in _limited(request, limit):
+                    chunks.append(chunk)
+        except _TooLarge:
+            return None
+        return b"".join(chunks)
+
     @app.get("/health/live")
     async def live() -> dict[str, bool]:
         return {"live": True}
@@ -133,7 +157,10 @@ def create_app(settings: ServeParams, tracking: TrackingParams, limits: InputLim
         return JSONResponse({"ready": False, "reason": reason}, 503)
 
     @app.get("/metrics")
-    async def prometheus() -> Response:
+    async def prometheus(request: Request) -> Response:
+        who = caller(request, "metrics")
+        if isinstance(who, JSONResponse):
+            return who
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     async def upload(request: Request) -> tuple[bytes, str | None] | JSONResponse:
@@ -168,6 +195,9 @@ def create_app(settings: ServeParams, tracking: TrackingParams, limits: InputLim
     @app.post("/v1/extract")
     async def extract(request: Request) -> JSONResponse:
         rid = request.state.request_id
+        who = caller(request, "extract")
+        if isinstance(who, JSONResponse):
+            return who
         if holder.backend is None:
             return error(request, 503, "not_ready", holder.reason, retry_after)
         got = await upload(request)
@@ -180,7 +210,7 @@ def create_app(settings: ServeParams, tracking: TrackingParams, limits: InputLim
         del got
         route = "champion"
         if "challenger" in routes and routes["challenger"][0].backend is not None \
-                and canary_route(rid, settings.canary_share):
+                and canary_route(request.state.client_request_id or rid, settings.canary_share):
             route = "challenger"
         try:
             reading, version = await routes[route][1].submit(page)
@@ -209,23 +239,25 @@ def create_app(settings: ServeParams, tracking: TrackingParams, limits: InputLim
         fields = dict(answer.fields)
         document_type = fields.pop("document_type", None)
         latency_ms = round((time.perf_counter() - request.state.started) * 1000, 1)
-        return JSONResponse({"request_id": rid, "model_version": version, "document_type": document_type,
+        client_id = request.state.client_request_id
+        return JSONResponse({"request_id": rid, **({"client_request_id": client_id} if client_id else {}),
+                             "model_version": version, "document_type": document_type,
                              "fields": fields, "confidence": answer.confidence, "latency_ms": latency_ms})
 
     if recorder is not None:
-        add_feedback_route(app, recorder, error)
+        add_feedback_route(app, recorder, error, caller, body)
     return app
 
 
 def canary_route(request_id: str, share: float) -> bool:
-    """Whether a request goes to the canary: a hash of its id below ``share``. Deterministic, so a
-    client retrying a request id is answered by the same version."""
+    """Whether a request goes to the canary: a hash of its id below ``share``. Deterministic: routed
+    by the client's correlation id when it sends one, a client retrying it is answered by the same
+    version."""
     digest = hashlib.sha256(request_id.encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64 < share
 
 
-def _recorder(feedback: FeedbackParams | None, evaluate: EvaluateParams) -> Recorder | None:
+def _recorder(feedback: FeedbackParams | None) -> Recorder | None:
     if feedback is None or not feedback.enabled:
         return None
-    pages = Path(feedback.pages_dir) if feedback.keep_pages else None
-    return Recorder(FeedbackStore(feedback.store_url), pages, evaluate.field_weights)
+    return Recorder(open_store(feedback), timedelta(days=feedback.review_window_days))

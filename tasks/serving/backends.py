@@ -6,7 +6,8 @@ Backends are chosen by ``serve.backend`` through :data:`BACKENDS` (name → ``mo
 imported only when chosen: the vLLM client needs no torch, the transformers one no HTTP server).
 
 Each backend class has ``open(load_uri, version, settings, tracking, instruction) -> backend``
-(``load_uri`` is a resolved ``models:/NAME/N`` or any URI ``mlflow.pyfunc`` loads; ``version`` the
+(``load_uri`` is a resolved ``models:/NAME/N``, any MLflow artifact URI holding a claimvlm package,
+or a package folder; the package is loaded as data, never the pickled pyfunc; ``version`` the
 registry version behind it, or None), ``read(pages) -> list[Reading]`` (called from one worker
 thread at a time, in page order) and ``close()`` (frees what ``open`` took; called when a newer
 version has replaced it and no batch uses it any more).

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from claimvlm.model.package import MANIFEST, load_trained, read_prompt
 from claimvlm.model.placement import placement
 from claimvlm.model.prompt import PromptSpec, page_texts
+from claimvlm.model.registered import load_registered
 from claimvlm.serving.backends import Reading
 
 if TYPE_CHECKING:
@@ -76,12 +77,8 @@ class TransformersBackend:
             # (load_trained keeps an int8 export on the CPU: its kernels are CPU kernels)
             model, processor = load_trained(package, placement=where)
             prompt = read_prompt(package)
-        else:
-            import mlflow
-
-            reader = mlflow.pyfunc.load_model(load_uri).unwrap_python_model()
-            model, processor = where.put(reader.model), reader.processor
-            prompt = getattr(reader, "prompt", None) or PromptSpec(instruction)
+        else:  # a registry version: its package, verified, never its pickled pyfunc (registered.py)
+            model, processor, prompt = load_registered(load_uri, placement=where)
         return cls(model, processor, instruction, settings.max_new_tokens, version, prompt)
 
     def read(self, pages: Sequence[Image.Image]) -> list[Reading]:

@@ -79,15 +79,15 @@ class Metrics:
         self.inference_seconds.labels(version=version or "unversioned").observe(seconds)
 
 
-def request_id(scope: Scope) -> str:
-    """The client's X-Request-ID when it is 1-64 characters of [A-Za-z0-9._-], else a new uuid4."""
+def client_request_id(scope: Scope) -> str | None:
+    """The client's X-Request-ID when it is 1-64 characters of [A-Za-z0-9._-]: a correlation id
+    only. The request id that keys the stored answer is always the server's own (a client-chosen
+    one could replace another request's answer)."""
     for key, value in scope.get("headers", []):
         if key.lower() == b"x-request-id":
             text = value.decode("latin-1")
-            if _REQUEST_ID.fullmatch(text):
-                return text
-            break
-    return str(uuid.uuid4())
+            return text if _REQUEST_ID.fullmatch(text) else None
+    return None
 
 
 class Observe:
@@ -101,9 +101,10 @@ class Observe:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rid = request_id(scope)
+        rid = str(uuid.uuid4())
         state = scope.setdefault("state", {})
         state["request_id"], state["started"] = rid, time.perf_counter()
+        state["client_request_id"] = client_request_id(scope)
         status, started = 500, False
 
         async def send_with_id(message: Message) -> None:

@@ -1,4 +1,4 @@
-"""The ``serve`` section: the model served, the backend, batching, canaries and vLLM."""
+"""The ``serve`` section: the model served, the backend, batching, canaries, vLLM and who may call."""
 
 from __future__ import annotations
 
@@ -34,6 +34,29 @@ class VllmParams(Section):
     max_concurrency: int = Field(16, gt=0, description="requests in flight to the vLLM server (it batches them)")
 
 
+class JwtParams(Section):
+    """OIDC/JWT bearer tokens. One of ``jwks_file`` / ``jwks_url`` is required in ``jwt`` mode."""
+
+    issuer: str | None = Field(None, description="the tokens' iss, e.g. https://login.example.com/realms/claims")
+    audience: str = "claimvlm"
+    jwks_file: str | None = None
+    jwks_url: str | None = Field(None, description="fetched at start and on an unknown kid (at most every 60 s)")
+    algorithms: tuple[str, ...] = ("RS256", "ES256", "PS256")
+    leeway_s: int = Field(30, ge=0, le=300, description="clock skew tolerated on exp/nbf")
+
+
+class AuthParams(Section):
+    """``serve.auth``. ``none`` only for a service no one else can reach (it says so at start)."""
+
+    mode: Literal["api_keys", "jwt", "none"] = "api_keys"
+    api_keys_file: str = Field(".secrets/api_keys.json", description="hashes, subjects and scopes (claimvlm api-key new)")
+    jwt: JwtParams = JwtParams()
+    scope_prefix: str = "claimvlm:"
+    rate_limits: dict[str, str] = Field(
+        {"extract": "120/minute", "review": "60/minute", "metrics": "60/minute"},
+        description="per subject and scope (limits' notation); a scope left out is not limited")
+
+
 class ServeParams(Section):
     """``claimvlm serve-api``. The upload gate's limits are ``collect``'s (size, pixels, formats):
     a page the service accepts is a page collection would accept."""
@@ -57,3 +80,4 @@ class ServeParams(Section):
     canary_alias: str = "challenger"
     batching: BatchingParams = BatchingParams()
     vllm: VllmParams = VllmParams()
+    auth: AuthParams = AuthParams()

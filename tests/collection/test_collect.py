@@ -181,12 +181,14 @@ def make_bad_batch(synth: Path, dest: Path) -> tuple[dict[str, str], int]:
     put("flat-good.boxes.json", (synth / "boxes" / f"{ids[4]}.json").read_bytes())
     put("flat-good.meta.json", (synth / "meta" / f"{ids[4]}.json").read_bytes())
     put("scan-tiff.tif", _noise_image(7, "TIFF"))
+    put("images/renamed.jpg", _noise_image(8, "PNG"))  # a PNG saved under a JPEG's name
+    put("labels/renamed.json", label(5))
     expected = {
         "bad-truncated": "corrupt_image", "bad-random": "corrupt_image", "bad-gif": "unsupported_format",
         "claim-scan.pdf": "unsupported_format", "bad-big": "oversized", "bomb-huge": "decompression_bomb",
         "bomb-header": "decompression_bomb", "bad-empty": "empty_file", "bad-schema": "label_schema",
         "bad-json": "label_schema", "orphan": "missing_image", "zz-dup": "duplicate",
-        "twin": "conflicting_files",
+        "twin": "conflicting_files", "renamed": "format_mismatch",
     }
     return expected, max_bytes
 
@@ -339,7 +341,19 @@ def test_duplicates_earlier_run_wins_then_sorted_id(tmp_path: Path, synth: Path)
 
     fresh = collect(str(src), tmp_path / "out2", tmp_path / "q2", CollectParams(), progress=False)
     assert json.loads((tmp_path / "q2" / ids[1] / "reason.json").read_text(encoding="utf-8"))["reason"] == "duplicate"
-    assert fresh.by_reason == {"duplicate": 1}  # in one run the first id in sorted order wins
+    assert fresh.by_reason == {"duplicate": 1}  # in one run the first key in listing order wins
+
+    # A copy filed later (a later month's folder) under an id that sorts first: the original keeps it.
+    later = tmp_path / "monthly"
+    shutil.copytree(src, later / "2024-01", ignore=shutil.ignore_patterns("manifest.json"))
+    for role in ("images", "labels"):
+        (later / "2024-02" / role).mkdir(parents=True)
+    shutil.copy2(image_of(src, ids[2]), later / "2024-02" / "images" / f"0-rescan{holder.suffix}")
+    shutil.copy2(src / "labels" / f"{ids[2]}.json", later / "2024-02" / "labels" / "0-rescan.json")
+    monthly = collect(str(later), tmp_path / "out3", tmp_path / "q3", CollectParams(), progress=False)
+    assert json.loads((tmp_path / "q3" / "0-rescan" / "reason.json").read_text(encoding="utf-8"))["reason"] == \
+        "duplicate" and (tmp_path / "out3" / "images" / f"{ids[2]}{holder.suffix}").exists()
+    assert monthly.by_reason == {"duplicate": 2}  # and aa-dup, as above
 
     for f in src.rglob(f"{ids[1]}.*"):
         f.unlink()

@@ -18,9 +18,9 @@ from claimvlm.collection.stage import collect
 from claimvlm.config import Params
 from claimvlm.dataset.stage import build
 from claimvlm.feedback.export import export_feedback
-from claimvlm.feedback.store import FeedbackStore
 from claimvlm.privacy.params import AnonymizeParams
 from claimvlm.synthesis import generate
+from tests.feedback.conftest import store_at
 
 pytestmark = pytest.mark.system  # Tesseract locates the identifiers on the page
 ENV = "CLAIMVLM_TEST_FEEDBACK_KEY"
@@ -36,14 +36,14 @@ def test_a_corrected_document_is_collected_pseudonymised_and_built(tmp_path: Pat
     label_path = next((reviewed / "labels").glob("*.json"))
     truth = json.loads(label_path.read_text(encoding="utf-8"))
     page = next((reviewed / "images").glob(f"{label_path.stem}.*"))
-    kept = tmp_path / "pages" / "claim-77.png"  # as the service keeps it: a PNG, no boxes, no metadata
-    kept.parent.mkdir()
+    kept = tmp_path / "claim-77.png"  # as the service keeps it: a PNG, no boxes, no metadata
     Image.open(page).convert("RGB").save(kept)
 
-    store = FeedbackStore(f"sqlite:///{tmp_path}/feedback.db")
+    store = store_at(tmp_path / "store", pages=True)
     wrong = {**truth, "patient_name": "오독된", "days": truth["days"] + 3}
-    store.record_answer("claim-77", "4", "champion", wrong, {}, page_path=str(kept))
+    store.record_answer("claim-77", "4", "champion", wrong, {}, page_png=kept.read_bytes())
     store.record_feedback("claim-77", truth, "rev-1")
+    store.record_feedback("claim-77", truth, "rev-2")  # two reviewers agree: the correction counts
     store.record_answer("claim-78", "4", "champion", wrong, {})  # answered, never reviewed: not exported
     exported = export_feedback(store, tmp_path / "feedback", progress=False)
     assert exported.to_json() == {"reviewed": 1, "exported": 1, "without_page": 0}

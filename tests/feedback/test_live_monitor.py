@@ -15,6 +15,7 @@ from claimvlm.feedback.monitor import check_live
 from claimvlm.feedback.params import LiveRollbackParams
 from claimvlm.feedback.store import FeedbackStore
 from claimvlm.registry.registry import history, promote, start_canary
+from tests.feedback.conftest import store_at
 from tests.registry.test_registry import Store, add_version, aliases, model_name, store, tags  # noqa: F401
 
 WEIGHTS = EvaluateParams().field_weights
@@ -29,7 +30,7 @@ def review(feedback: FeedbackStore, version: str, n: int, fixed_per_doc: float, 
         rid = f"v{version}-{seed}-{i}"
         feedback.record_answer(rid, version, route, ANSWER, {})
         k = min(10, max(0, round(r.gauss(fixed_per_doc, 0.8))))
-        feedback.record_feedback(rid, {**ANSWER, **{f"note{j}": "정정" for j in range(k)}}, "rev")
+        feedback.record_feedback(rid, {**ANSWER, **{f"note{j}": "정정" for j in range(k)}}, "rev", senior=True)
 
 
 def _two_champions(store: Store) -> tuple[str, str, str]:  # noqa: F811 - the imported fixture
@@ -42,7 +43,7 @@ def _two_champions(store: Store) -> tuple[str, str, str]:  # noqa: F811 - the im
 
 def test_worse_corrections_roll_the_new_champion_back_with_the_evidence(store: Store, tmp_path: Path) -> None:  # noqa: F811
     name, old, new = _two_champions(store)
-    feedback = FeedbackStore(f"sqlite:///{tmp_path}/fb.db")
+    feedback = store_at(tmp_path)
     review(feedback, old, 40, 1.0, seed=1)
     review(feedback, new, 40, 3.0, seed=2)
     done = check_live(store.client, name, feedback, POLICY, WEIGHTS, lock_path=store.lock)
@@ -63,7 +64,7 @@ def test_worse_corrections_roll_the_new_champion_back_with_the_evidence(store: S
 def test_noise_or_too_few_reviews_keep_the_champion(store: Store, tmp_path: Path, new_fixed: float,  # noqa: F811
                                                    n_new: int, why: str) -> None:
     name, old, new = _two_champions(store)
-    feedback = FeedbackStore(f"sqlite:///{tmp_path}/fb.db")
+    feedback = store_at(tmp_path)
     review(feedback, old, 40, 1.0, seed=1)
     review(feedback, new, n_new, new_fixed, seed=2)
     done = check_live(store.client, name, feedback, POLICY, WEIGHTS, lock_path=store.lock)
@@ -74,7 +75,7 @@ def test_noise_or_too_few_reviews_keep_the_champion(store: Store, tmp_path: Path
 def test_a_worse_canary_is_withdrawn_and_a_good_one_promoted(store: Store, tmp_path: Path) -> None:  # noqa: F811
     name, _, champion = _two_champions(store)
     bad, good = add_version(store, name, 0.82), add_version(store, name, 0.83)
-    feedback = FeedbackStore(f"sqlite:///{tmp_path}/fb.db")
+    feedback = store_at(tmp_path)
     review(feedback, champion, 60, 1.0, seed=3)
     review(feedback, "1", 40, 1.0, seed=4)  # the replaced version: as good, no rollback
     start_canary(store.client, name, bad, lock_path=store.lock, reason="nightly", actor="gate")

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from claimvlm.cli import app
-from claimvlm.feedback.store import FeedbackStore
+from tests.feedback.conftest import store_at
 from tests.feedback.test_live_monitor import review
 from tests.registry.test_registry import Store, add_version, aliases, model_name, store  # noqa: F401
 
@@ -21,7 +21,7 @@ def test_canary_promote_check_live_and_history(store: Store, tmp_path: Path,  # 
     name = model_name()
     v1, v2, v3 = (add_version(store, name, x) for x in (0.8, 0.81, 0.82))
     common = ["-S", f"tracking.uri={store.uri}", "-S", f"tracking.registered_model={name}",
-              "-S", f"feedback.store_url=sqlite:///{tmp_path}/fb.db", "--lock", str(store.lock)]
+              "-S", f"feedback.root={tmp_path}", "--lock", str(store.lock)]
     run = CliRunner().invoke
     first = run(app, ["promote", v1, "--reason", "first", "--expected-champion", "none", *common])
     assert first.exit_code == 0, first.output
@@ -29,7 +29,7 @@ def test_canary_promote_check_live_and_history(store: Store, tmp_path: Path,  # 
     assert stale.exit_code == 1 and "not" in stale.output
     assert run(app, ["canary", "start", v2, "--reason", "nightly", *common]).exit_code == 0
     assert aliases(store, name) == {"champion": v1, "challenger": v2}
-    feedback = FeedbackStore(f"sqlite:///{tmp_path}/fb.db")
+    feedback = store_at(tmp_path)
     review(feedback, v1, 40, 1.0, seed=1)
     review(feedback, v2, 40, 5.0, seed=2, route="challenger")
     checked = run(app, ["check-live", *common])

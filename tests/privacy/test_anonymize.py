@@ -183,6 +183,18 @@ def test_missing_key_is_a_clear_error(source: Path, tmp_path: Path) -> None:
         anonymize(source, tmp_path / "o", tmp_path / "q", tmp_path / "r", _params(), progress=False)
 
 
+@pytest.mark.parametrize("value", ["change-me-pseudonym-key", "CHANGEME-0123456789abcdef", "a" * 40,
+                                   "abababababababababab12"])
+def test_a_placeholder_or_non_random_key_is_refused(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from claimvlm.privacy.surrogates import key_from_env
+
+    monkeypatch.setenv(ENV, value)  # .env.example's value, and keys no one drew at random
+    with pytest.raises(MissingKeyError, match="placeholder or a non-random"):
+        key_from_env(ENV)
+    monkeypatch.setenv(ENV, "9f86d081884c7d659a2feaa0c55ad015")  # `openssl rand -hex 16`-like
+    assert key_from_env(ENV)
+
+
 def test_redact_text_cli() -> None:
     lines = [{"text": "보호자 김영희(010-1234-5678) 주민번호 900101-1234568, 진단 J18.9"}, {"nope": 1},
              {"text": "보호자 김영희 연락 바람"}]

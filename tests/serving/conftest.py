@@ -112,9 +112,10 @@ def running(app: Any) -> Iterator[int]:
 
 @contextmanager
 def serving(settings: ServeParams, tracking: TrackingParams, limits: InputLimits | None = None,
-            ready: bool = True, feedback: FeedbackParams | None = None) -> Iterator[httpx.Client]:
-    """The real service on loopback; with ``ready``, once it is ready."""
-    with running(create_app(settings, tracking, limits, feedback=feedback)) as port, \
+            ready: bool = True, feedback: FeedbackParams | None = None,
+            auth: Any = None) -> Iterator[httpx.Client]:
+    """The real service on loopback; with ``ready``, once it is ready (``auth``: an Authenticator)."""
+    with running(create_app(settings, tracking, limits, feedback=feedback, auth=auth)) as port, \
             httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=WAIT_S) as client:
         client.port = port  # type: ignore[attr-defined]  # for raw-socket tests
         if ready:

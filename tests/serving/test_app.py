@@ -83,28 +83,64 @@ def test_extract_a_real_page(service: httpx.Client, registered: Registered,
     caplog.set_level(logging.INFO, logger="claimvlm.serve")
     r = upload(service, registered.pages[0], headers={"X-Request-ID": "claim-42.a_b"})
     assert r.status_code == 200, r.text
-    assert r.headers["X-Request-ID"] == "claim-42.a_b"
     body = r.json()
-    assert set(body) == {"request_id", "model_version", "document_type", "fields", "confidence", "latency_ms"}
-    assert body["request_id"] == "claim-42.a_b" and body["model_version"] == "1"
+    # the request id is the server's own; the client's id comes back only as a correlation field
+    assert re.fullmatch(r"[0-9a-f-]{36}", r.headers["X-Request-ID"]) and body["request_id"] == r.headers["X-Request-ID"]
+    assert body["client_request_id"] == "claim-42.a_b"
+    assert set(body) == {"request_id", "client_request_id", "model_version", "document_type", "fields", "confidence",
+                         "latency_ms"}
+    assert body["model_version"] == "1"
     assert body["document_type"] == "admission_discharge"
     fields = body["fields"]
     assert "document_type" not in fields and {"patient_name", "admission_date", "discharge_date"} <= set(fields)
     assert set(body["confidence"]) == {"document_type", *fields}
     assert all(0 < c <= 1 for c in body["confidence"].values())
     assert body["latency_ms"] > 0
-    # an invalid id is replaced, not echoed
-    again = upload(service, registered.pages[1], headers={"X-Request-ID": "bad id with spaces"})
-    assert again.status_code == 200
-    assert re.fullmatch(r"[0-9a-f-]{36}", again.headers["X-Request-ID"])
-    assert again.json()["request_id"] == again.headers["X-Request-ID"]
+    # the same client id again is another request with its own id: it cannot replace the first one's answer
+    again = upload(service, registered.pages[1], headers={"X-Request-ID": "claim-42.a_b"})
+    assert again.status_code == 200 and again.json()["request_id"] not in (body["request_id"], "claim-42.a_b")
+    bad = upload(service, registered.pages[1], headers={"X-Request-ID": "bad id with spaces"})
+    assert bad.status_code == 200 and "client_request_id" not in bad.json()  # an invalid id is dropped
     # one log line per request: id, route, status, latency, version; no file name, no answer
     lines = [rec.getMessage() for rec in caplog.records if rec.name == "claimvlm.serve"]
-    mine = [line for line in lines if "request_id=claim-42.a_b " in line]
+    mine = [line for line in lines if f"request_id={body['request_id']} " in line]
     assert len(mine) == 1 and "route=/v1/extract" in mine[0] and "status=200" in mine[0]
     assert "latency_ms=" in mine[0] and "version=1" in mine[0] and "error=-" in mine[0]
     values = [str(v) for v in fields.values() if isinstance(v, (str, int)) and len(str(v)) > 3]
     assert not any("page.png" in line or "{" in line or any(v in line for v in values) for line in lines)
+
+
+class _Planted:
+    """What an attacker with write access to the registry would put in python_model.pkl."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Path(self.marker).write_text, ("the pickle ran",))
+
+
+def test_the_service_loads_the_registered_package_and_never_unpickles_it(registered: Registered,
+                                                                          tmp_path: Path) -> None:
+    import pickle
+
+    marker = tmp_path / "pwned"
+    pickles = sorted(Path(registered.tracking.artifact_root).rglob("python_model.pkl"))
+    assert pickles, "the registered model should carry its pyfunc pickle"
+    saved = {p: p.read_bytes() for p in pickles}
+    try:
+        for path in pickles:
+            path.write_bytes(pickle.dumps(_Planted(str(marker))))
+        with serving(settings(model_uri=f"models:/{registered.name}/1"), registered.tracking, LIMITS) as client:
+            r = upload(client, registered.pages[0])
+            assert r.status_code == 200 and r.json()["model_version"] == "1", r.text
+        assert not marker.exists()  # loaded from the verified package; the pickle was never opened
+        for path in pickles:  # while the MLflow (pyfunc) path would have run it
+            pickle.loads(path.read_bytes())
+        assert marker.exists()
+    finally:
+        for path, data in saved.items():
+            path.write_bytes(data)
 
 
 def test_serve_api_command_runs_uvicorn(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -123,12 +159,31 @@ def test_serve_api_command_runs_uvicorn(monkeypatch: pytest.MonkeyPatch, tmp_pat
     def _noop() -> None:  # a second command, so that typer keeps the command name
         pass
 
+    from claimvlm.feedback.sealing import ENV, new_key_spec
+    from claimvlm.serving.auth import new_api_key
+    from claimvlm.serving.hardening import HeaderTimeoutProtocol
+
+    keys = tmp_path / "secrets" / "api_keys.json"
     (tmp_path / "params.yaml").write_text("collect:\n  max_bytes: 1000000\nserve:\n  port: 8123\n"
-                                          "  batching:\n    max_batch_size: 8\n", encoding="utf-8")
-    done = CliRunner().invoke(cli, ["serve-api", "--model-uri", "models:/x/3", "--host", "0.0.0.0",
-                                    "-p", str(tmp_path / "params.yaml"), "-S", "serve.poll_s=5"])
+                                          "  batching:\n    max_batch_size: 8\n"
+                                          f"  auth:\n    api_keys_file: {keys}\n"
+                                          f"feedback:\n  root: {tmp_path / 'fb'}\n", encoding="utf-8")
+    args = ["serve-api", "--model-uri", "models:/x/3", "--host", "0.0.0.0", "-p", str(tmp_path / "params.yaml"),
+            "-S", "serve.poll_s=5"]
+    monkeypatch.setenv(ENV, new_key_spec())
+    refused = CliRunner().invoke(cli, args)  # the default mode, API keys, and no key made yet
+    assert refused.exit_code == 2 and "claimvlm api-key new" in refused.output and not seen
+    new_api_key(keys, "claims-app", ["extract"])
+    monkeypatch.delenv(ENV)
+    unsealed = CliRunner().invoke(cli, args)  # feedback on, no store keys: nothing kept in the clear
+    assert unsealed.exit_code == 2 and ENV in unsealed.output and not seen
+    monkeypatch.setenv(ENV, new_key_spec())
+    done = CliRunner().invoke(cli, args)
     assert done.exit_code == 0, done.output
     assert seen["host"] == "0.0.0.0" and seen["port"] == 8123
+    # no access log of uvicorn's own (it logs query strings); idle and header-less connections closed
+    assert seen["access_log"] is False and seen["timeout_keep_alive"] == 5
+    assert issubclass(seen["http"], HeaderTimeoutProtocol) and seen["http"].header_timeout == 30.0
     s = seen["app"].state.settings
     assert s.model_uri == "models:/x/3" and s.poll_s == 5 and s.batching.max_batch_size == 8
     # the per-request lines reach stderr: uvicorn configures only its own loggers

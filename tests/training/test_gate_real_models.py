@@ -33,7 +33,7 @@ pytestmark = pytest.mark.slow  # three models trained for minutes
 
 SETTINGS = [*SMALL, "train.learning_rate=0.002", "evaluate.max_new_tokens=200", "evaluate.bootstrap=200", "evaluate.canary_size=2",
             "evaluate.report_examples=1"]
-WEAK_STEPS, GOOD_STEPS = 10, 200
+WEAK_STEPS, GOOD_STEPS = 10, 120  # at 120 the good model answered JSON on every test page (floor 0.9)
 
 
 @pytest.fixture(scope="module")
