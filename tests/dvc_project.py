@@ -8,9 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
-from tests.conftest import ROOT
+ROOT = Path(__file__).resolve().parents[1]
 
 BIN = Path(sys.executable).parent
 KEY = "dvc-test-key-0123456789abcdef"
@@ -57,3 +58,26 @@ def copy_project(dest: Path, num_docs: int = 6) -> Path:
     (dest / "pinned_splits.json").write_text('{"version": 1, "documents": {}}\n')
     run(["git", "init", "-q"], dest)
     return dest
+
+
+def ran_stages(output: str) -> set[str]:
+    """The stages a `dvc repro` output says it ran."""
+    return {line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage '")}
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole pipeline run once by `dvc repro` on a few documents, as `make run` runs it (every
+    stage ran); tests copy it (``project``) before changing anything. The modules that use it run
+    on one xdist worker (tests/conftest.py), so it is built once."""
+    repo = copy_project(tmp_path_factory.mktemp("built") / "repo", num_docs=4)
+    stages = set(yaml.safe_load((repo / "dvc.yaml").read_text())["stages"])
+    assert ran_stages(dvc("repro", cwd=repo)) == stages
+    return repo
+
+
+@pytest.fixture
+def project(built: Path, tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    shutil.copytree(built, repo, symlinks=True)
+    return repo

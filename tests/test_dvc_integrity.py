@@ -13,25 +13,10 @@ from pathlib import Path
 import boto3
 import pytest
 
-from tests.dvc_project import BIN, copy_project, dvc, env, run, set_params
+from tests.dvc_project import BIN, dvc, env, run, set_params
 from tests.s3_server import moto_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.system]
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The pipeline run once on a few documents; tests copy it before changing anything."""
-    repo = copy_project(tmp_path_factory.mktemp("built") / "repo", num_docs=4)
-    dvc("repro", cwd=repo)
-    return repo
-
-
-@pytest.fixture
-def project(built: Path, tmp_path: Path) -> Path:
-    repo = tmp_path / "repo"
-    shutil.copytree(built, repo, symlinks=True)
-    return repo
 
 
 def _verify(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:

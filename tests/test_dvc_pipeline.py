@@ -10,32 +10,22 @@ import pytest
 import yaml
 
 from claimvlm.model.standin import write_standin
-from tests.dvc_project import BIN, copy_project, dvc, env, set_params
+from tests.dvc_project import BIN, dvc, env, ran_stages, set_params
 
 pytestmark = [pytest.mark.slow, pytest.mark.system]
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    return copy_project(tmp_path / "repo")
-
-
-def _ran(output: str) -> set[str]:
-    return {line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage '")}
-
-
 def test_repro_noop_partial_reruns_and_push(project: Path) -> None:
-    stages = set(yaml.safe_load((project / "dvc.yaml").read_text())["stages"])
-    assert _ran(dvc("repro", cwd=project)) == stages
-    assert json.loads((project / "data/synth/manifest.json").read_text())["num_docs"] == 6
+    # `project`: a copy of the pipeline as `dvc repro` first ran it, every stage (tests/dvc_project.py)
+    assert json.loads((project / "data/synth/manifest.json").read_text())["num_docs"] == 4
     collected = json.loads((project / "data/collected/manifest.json").read_text())
-    assert collected["listed"] == collected["collected"] == 6
+    assert collected["listed"] == collected["collected"] == 4
     anonymized = json.loads((project / "data/anonymized/manifest.json").read_text())
-    assert anonymized["counts"] == {"documents": 6, "anonymized": 6, "quarantined": 0, "by_reason": {}}
+    assert anonymized["counts"] == {"documents": 4, "anonymized": 4, "quarantined": 0, "by_reason": {}}
     assert json.loads((project / "reports/anonymize/leak_scan.json").read_text())["leaks"] == []
     assert (project / "reports/synth_gallery.png").stat().st_size > 0
 
-    assert _ran(dvc("repro", cwd=project)) == set()
+    assert ran_stages(dvc("repro", cwd=project)) == set()
     assert "up to date" in dvc("status", cwd=project).lower()
 
     dvc("push", "-q", cwd=project)
@@ -56,7 +46,7 @@ def test_repro_noop_partial_reruns_and_push(project: Path) -> None:
     # (a dry run says which stages would run; the run below re-runs them all for real).
     k = yaml.safe_load((project / "params.yaml").read_text())["anonymize"]["k"]
     set_params(project, anonymize={"k": k + 1})
-    ran = _ran(dvc("repro", "--dry", cwd=project))
+    ran = ran_stages(dvc("repro", "--dry", cwd=project))
     assert "anonymize" in ran and not ran & {"synth", "collect"}
     set_params(project, anonymize={"k": k})  # back: the run below starts at build, not anonymize
     # The README's one switch: the production profile, on a real-shaped stand-in
@@ -73,7 +63,7 @@ def test_repro_noop_partial_reruns_and_push(project: Path) -> None:
     (project / "params.yaml").write_text(yaml.safe_dump({**params, "profile": "profiles/ci.yaml"},
                                                         allow_unicode=True, sort_keys=False))
     # the profile changes build and what follows; the data stages before it stay as they are
-    ran = _ran(dvc("repro", cwd=project, HF_HUB_OFFLINE="1"))
+    ran = ran_stages(dvc("repro", cwd=project, HF_HUB_OFFLINE="1"))
     assert {"build", "train", "evaluate", "export", "gate"} <= ran and not ran & {"synth", "collect", "anonymize", "qc"}
     package = project / "models/train/model"
     assert json.loads((package / "claimvlm_model.json").read_text())["format"] == "adapter"  # LoRA, as profiled

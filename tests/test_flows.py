@@ -5,6 +5,7 @@ the GPU slot, and the failure record."""
 
 from __future__ import annotations
 
+import contextvars
 import json
 import os
 import signal
@@ -248,7 +249,9 @@ def test_a_failing_io_stage_is_retried_with_backoff(api: dict[str, str], tmp_pat
         server.stop()
 
     ready, stop = threading.Event(), threading.Event()
-    thread = threading.Thread(target=late_server, daemon=True)
+    # In this test's settings context (the api fixture's temporary_settings): a bare thread would not
+    # inherit it and its client would start a temporary server of its own, never seeing the retry.
+    thread = threading.Thread(target=contextvars.copy_context().run, args=(late_server,), daemon=True)
     thread.start()
 
     @flow(name="collect-only")

@@ -464,3 +464,26 @@ def test_checks_catch_broken_copies(compose, env_example, effective, pipelines, 
     ]
     quiet = [name for name, check in cases if not check()]
     assert quiet == [], f"checks that did not notice: {quiet}"
+
+
+def test_secrets_and_local_stores_are_kept_out_of_git():
+    import subprocess
+
+    for path in ("infra/.env", "infra/k8s/secrets.yaml", "mlflow.db", ".secrets/api_keys.json",
+                 ".dvcstore-raw/files/md5/ab/cd", "feedback/feedback.db", "infra/secrets/api_keys.json"):
+        ignored = subprocess.run(["git", "check-ignore", "-q", "--no-index", path], cwd=ROOT, check=False)
+        assert ignored.returncode == 0, f".gitignore lets {path} into git"
+
+
+def test_the_service_pods_admit_only_the_gateway_and_prometheus():
+    docs = [d for d in yaml.safe_load_all((INFRA / "k8s" / "serve.yaml").read_text(encoding="utf-8")) if d]
+    policy = next(d for d in docs if d["kind"] == "NetworkPolicy")
+    deploy = next(d for d in docs if d["kind"] == "Deployment")
+    labels = deploy["spec"]["template"]["metadata"]["labels"]
+    assert all(labels.get(k) == v for k, v in policy["spec"]["podSelector"]["matchLabels"].items())
+    assert set(policy["spec"]["policyTypes"]) == {"Ingress", "Egress"}
+    (rule,) = policy["spec"]["ingress"]
+    assert [p["port"] for p in rule["ports"]] == [8000] and len(rule["from"]) == 2
+    prom = read_yaml(INFRA / "prometheus" / "prometheus.yml")
+    job = next(j for j in prom["scrape_configs"] if j["job_name"] == "claimvlm-serve")
+    assert job["authorization"]["credentials_file"]  # /metrics needs a key with the metrics scope

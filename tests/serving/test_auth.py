@@ -172,3 +172,45 @@ def test_the_server_closes_connections_that_never_finish_their_headers_and_logs_
     assert "route=/health/live" in output  # the service's own line per request, without the query
     assert "900101-1234567" not in output and "rrn=" not in output
     assert "serve.auth.mode is none" in output  # said at start
+
+
+def test_a_correction_body_is_cut_off_at_its_limit_while_it_streams_in(tmp_path: Path, monkeypatch: Any) -> None:
+    """A body that never ends: the 413 comes once 1 MB has arrived, not after the client stops."""
+    from claimvlm.feedback.params import FeedbackParams
+    from claimvlm.feedback.sealing import ENV, new_key_spec
+
+    monkeypatch.setenv(ENV, new_key_spec())
+    settings = ServeParams(model_uri=str(tmp_path / "no-model"), poll_s=0)
+    app = create_app(settings, TrackingParams(uri=f"sqlite:///{tmp_path}/mlflow.db"),
+                     feedback=FeedbackParams(root=str(tmp_path / "fb")), auth=Authenticator(AuthParams(mode="none")))
+    with running(app) as port, socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(b"POST /v1/feedback HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n")
+        chunk = b"x" * 65536
+        for _ in range(24):  # 1.5 MB, and the terminating chunk is never sent
+            sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        sock.settimeout(20)
+        answer = sock.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+
+
+def test_the_service_writes_only_under_its_state_dir(tmp_path: Path, monkeypatch: Any) -> None:
+    """The serve image runs with a read-only root filesystem: every file the service writes must be
+    under $CLAIMVLM_STATE_DIR (a volume) or the temporary directory, none relative to its cwd."""
+    from claimvlm.feedback.params import STATE_DIR_ENV, FeedbackParams
+    from claimvlm.feedback.sealing import ENV, new_key_spec
+
+    cwd, state = tmp_path / "cwd", tmp_path / "state"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    monkeypatch.setenv(STATE_DIR_ENV, str(state))
+    monkeypatch.setenv(ENV, new_key_spec())
+    settings = ServeParams(model_uri=str(tmp_path / "no-model"), poll_s=0)
+    app = create_app(settings, TrackingParams(uri=f"sqlite:///{tmp_path}/mlflow.db"), feedback=FeedbackParams(),
+                     auth=Authenticator(AuthParams(mode="none")))
+    with running(app) as port:
+        assert httpx.get(f"http://127.0.0.1:{port}/health/live").status_code == 200
+        assert httpx.post(f"http://127.0.0.1:{port}/v1/feedback", json={"request_id": "x", "fields": {}}).status_code \
+            == 404
+    assert list(cwd.iterdir()) == []
+    assert (state / "feedback" / "feedback.db").is_file() and (state / "feedback" / "pages").is_dir()
