@@ -7,6 +7,7 @@ import pytest
 
 from claimvlm.config import Params, load_params
 from claimvlm.synthesis.params import SynthParams
+
 # `built`, the reproduced DVC project, and `project`, a copy of it: fixtures here, so that the DVC
 # modules share the one session instance (a fixture imported into two modules is built twice).
 from tests.dvc_project import built, project  # noqa: F401

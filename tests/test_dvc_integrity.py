@@ -55,9 +55,10 @@ def test_a_stage_process_dies_with_its_dvc_process(tmp_path: Path) -> None:
     import sys
     import time
 
+    starter = "import subprocess, sys; p = subprocess.Popen(sys.argv[1:]); print(p.pid, flush=True); p.wait()"
     parent = subprocess.Popen(
-        [sys.executable, "-c", "import subprocess, sys; p = subprocess.Popen(sys.argv[1:]); print(p.pid, flush=True); "
-         "p.wait()", str(BIN / "claimvlm"), "serve-api", "--model-uri", str(tmp_path / "none"), "--port", "0",
+        [sys.executable, "-c", starter, str(BIN / "claimvlm"), "serve-api", "--model-uri", str(tmp_path / "none"),
+         "--port", "0",
          "-p", str(Path(__file__).resolve().parents[1] / "params.yaml"), "-S", "serve.auth.mode=none",
          "-S", "feedback.enabled=false", "-S", f"tracking.uri=sqlite:///{tmp_path}/m.db"],
         cwd=tmp_path, env=env(DVC_STAGE="dvc.yaml:train"), stdout=subprocess.PIPE, text=True)

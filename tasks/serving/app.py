@@ -6,6 +6,10 @@ once: ``/health/live`` is always 200; ``/health/ready`` is 503 with the reason u
 loaded and has answered a warm-up page (and stays 503, with the failure, when loading fails; the
 process stays up). A moved alias is swapped in without downtime.
 
+Every route but the health probes first checks its caller (:mod:`claimvlm.serving.auth`: a bearer
+token with the route's scope; 401/403/429 before any of the body is read). The request id is the
+server's own UUID; a client's ``X-Request-ID`` comes back as ``client_request_id`` only.
+
 ``POST /v1/extract`` takes one multipart field ``file``. The body is read with a byte limit
 (``Content-Length`` is checked first when present) and a time limit (an upload slower than
 ``read_timeout_s`` is a 408 ``slow_upload``); the file goes through the upload gate
@@ -131,18 +135,22 @@ def create_app(settings: ServeParams, tracking: TrackingParams, limits: InputLim
         except Denied as err:
             return error(request, err.status, err.kind, err.detail, err.headers())
 
-    async def body(request: Request, limit: int) -> bytes | None:
-        """The whole body, or None once it is over ``limit`` bytes (counted as it streams in)."""
+    async def body(request: Request, limit: int) -> bytes | JSONResponse:
+        """The whole body, or the error to answer: 413 once it is over ``limit`` bytes (counted as
+        it streams in), 408 when it is slower than ``read_timeout_s``."""
+        too_large = f"the body is over the limit of {limit} bytes"
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            return None
+            return error(request, 413, "too_large", too_large)
         chunks = []
         try:
             with anyio.fail_after(settings.read_timeout_s):
                 async for chunk in _limited(request, limit):
                     chunks.append(chunk)
         except _TooLarge:
-            return None
+            return error(request, 413, "too_large", too_large)
+        except TimeoutError:
+            return error(request, 408, "slow_upload", f"the body did not arrive within {settings.read_timeout_s:g} s")
         return b"".join(chunks)
 
     @app.get("/health/live")

@@ -89,10 +89,11 @@ def new_api_key(file: Path, subject: str, scopes: list[str]) -> str:
 
 def _read_keys(file: Path) -> list[dict[str, Any]]:
     try:
-        entries = json.loads(file.read_text())["keys"]
-        assert all({"id", "sha256", "subject", "scopes"} <= set(e) for e in entries)
-        return list(entries)
-    except (OSError, ValueError, KeyError, TypeError, AssertionError) as err:
+        entries = list(json.loads(file.read_text())["keys"])
+        if not all({"id", "sha256", "subject", "scopes"} <= set(e) for e in entries):
+            raise ValueError("an entry lacks id, sha256, subject or scopes")
+        return entries
+    except (OSError, ValueError, KeyError, TypeError) as err:
         raise ClaimvlmError(f"{file}: not an API key file ({type(err).__name__}); make keys with "
                             "`claimvlm api-key new`") from err
 
@@ -109,10 +110,13 @@ class ApiKeys:
         self._load()
 
     def _load(self) -> None:
-        stamp = self.file.stat().st_mtime
-        if stamp != self._stamp:
-            self._by_id = {e["id"]: e for e in _read_keys(self.file)}
-            self._stamp = stamp
+        try:
+            stamp = self.file.stat().st_mtime
+            if stamp != self._stamp:
+                self._by_id = {e["id"]: e for e in _read_keys(self.file)}
+                self._stamp = stamp
+        except (OSError, ClaimvlmError):  # the file removed or half-written: no key is valid until it is back
+            self._by_id, self._stamp = {}, -1.0
 
     def check(self, token: str) -> Principal:
         parts = token[len(KEY_PREFIX):].split("_", 1) if token.startswith(KEY_PREFIX) else []
@@ -195,13 +199,12 @@ class Authenticator:
         self._limits = {scope: parse(rule) for scope, rule in params.rate_limits.items()}
 
     def authorize(self, header: str | None, scope: str) -> Principal:
-        if self.checker is None:
-            principal = ANONYMOUS
-        else:
-            scheme, _, token = (header or "").partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                raise Denied(401, "unauthorized", "send 'Authorization: Bearer <token>'")
-            principal = self.checker.check(token.strip())
+        if self.checker is None:  # mode none: no one is identified, so no one is counted either
+            return ANONYMOUS
+        scheme, _, token = (header or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Denied(401, "unauthorized", "send 'Authorization: Bearer <token>'")
+        principal = self.checker.check(token.strip())
         if not principal.has(scope):
             raise Denied(403, "forbidden", f"this token lacks the scope '{scope}'")
         limit = self._limits.get(scope.split(":")[0])

@@ -75,8 +75,8 @@ def add_feedback_route(app: Any, recorder: Recorder, error: Callable[..., JSONRe
         if isinstance(who, JSONResponse):
             return who
         raw = await body(request, MAX_FEEDBACK_BYTES)
-        if raw is None:
-            return error(request, 413, "too_large", f"a correction is at most {MAX_FEEDBACK_BYTES} bytes")
+        if isinstance(raw, JSONResponse):  # over 1 MB, or too slow
+            return raw
         try:
             correction = Correction.model_validate_json(raw)
         except ValidationError as err:
