@@ -159,9 +159,7 @@ class FeedbackStore:
         self.engine.dispose()
 
     def _seal(self, value: Any, context: str) -> bytes:
-        if self.sealer is None:
-            raise SealError("this feedback store was opened without keys; it cannot keep content")
-        return self.sealer.seal(json.dumps(value, ensure_ascii=False).encode(), context)
+        return self._seal_bytes(json.dumps(value, ensure_ascii=False).encode(), context)
 
     def _open(self, blob: bytes, context: str) -> Any:
         if self.sealer is None:
@@ -191,7 +189,7 @@ class FeedbackStore:
 
     def _seal_bytes(self, data: bytes, context: str) -> bytes:
         if self.sealer is None:
-            raise SealError("this feedback store was opened without keys; it cannot keep pages")
+            raise SealError("this feedback store was opened without keys; it cannot keep content")
         return self.sealer.seal(data, context)
 
     def page(self, row: Reviewed) -> bytes | None:
