@@ -31,6 +31,7 @@ from tests.infra_checks import (  # the checkers and the paths they read
     GPU_TEMPLATE,
     INFRA,
     INIT_SQL,
+    K8S,
     K8S_SECRET,
     K8S_WORKER,
     ROOT,
@@ -487,3 +488,27 @@ def test_the_service_pods_admit_only_the_gateway_and_prometheus():
     prom = read_yaml(INFRA / "prometheus" / "prometheus.yml")
     job = next(j for j in prom["scrape_configs"] if j["job_name"] == "claimvlm-serve")
     assert job["authorization"]["credentials_file"]  # /metrics needs a key with the metrics scope
+
+
+def test_mlflow_asks_every_client_to_sign_in(effective, template, k8s_secret):
+    """The server runs the basic-auth app on the repository's ini, and every client of it (workers,
+    the service, the accounts job; the Kubernetes GPU jobs and service pods) carries a user."""
+    svc = effective["services"]
+    mlflow = svc["mlflow"]
+    assert option(command_args(mlflow["command"]), "--app-name") == "basic-auth"
+    mounted = {str(v).split(":")[1]: str(v).split(":")[0] for v in mlflow["volumes"]}
+    ini = mlflow["environment"]["MLFLOW_AUTH_CONFIG_PATH"]
+    assert mounted.get(ini, "").endswith("mlflow/basic_auth.ini")
+    assert mlflow["environment"]["MLFLOW_AUTH_ADMIN_PASSWORD"] and mlflow["environment"]["MLFLOW_FLASK_SERVER_SECRET_KEY"]
+    for name, service in svc.items():
+        env = service.get("environment") or {}
+        if "MLFLOW_TRACKING_URI" in env:
+            assert env.get("MLFLOW_TRACKING_USERNAME") and env.get("MLFLOW_TRACKING_PASSWORD"), name
+    job_env = {e["name"] for e in template["job_configuration"]["job_manifest"]["spec"]["template"]["spec"]
+               ["containers"][0]["env"]}
+    assert {"MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"} <= job_env <= {"MLFLOW_TRACKING_URI"} | set(
+        k8s_secret["stringData"])
+    serve_docs = [d for d in yaml.safe_load_all((K8S / "serve.yaml").read_text(encoding="utf-8")) if d]
+    serve = next(d for d in serve_docs if d.get("kind") == "Deployment")
+    serve_env = {e["name"] for e in serve["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert {"MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"} <= serve_env

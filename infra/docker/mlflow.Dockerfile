@@ -10,6 +10,8 @@ FROM python:3.11-slim-bookworm
 ARG MLFLOW_VERSION=3.17.2
 ARG PSYCOPG2_VERSION=2.9.13
 ARG BOTO3_VERSION=1.43.117
+# The basic-auth app (`--app-name basic-auth`) needs Flask-WTF for its CSRF protection.
+ARG FLASK_WTF_VERSION=1.3.0
 
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -17,6 +19,7 @@ ENV PIP_NO_CACHE_DIR=1 \
 
 RUN python -m pip install \
       "mlflow==${MLFLOW_VERSION}" \
+      "Flask-WTF==${FLASK_WTF_VERSION}" \
       "psycopg2-binary==${PSYCOPG2_VERSION}" \
       "boto3==${BOTO3_VERSION}" \
  && useradd --create-home --uid 1000 mlflow
