@@ -41,12 +41,12 @@ def evaluate_cmd(
     except ClaimvlmError as err:
         fail(err, 1)
     table = Table(title=f"evaluation on {scored['candidate'].report.overall.documents} test documents")
-    for col in ("contender", "json valid", "field exact", "critical exact", "weighted score", "CER"):
+    for col in ("contender", "json valid", "field exact", "critical exact", "weighted score", "CER", "BLEU"):
         table.add_column(col)
     for name, s in scored.items():
         m = s.report.overall.metrics
         table.add_row(name, *(f"{m[k]:.3f}" for k in ("json_valid_rate", "field_exact", "critical_exact",
-                                                        "weighted_score", "cer")))
+                                                        "weighted_score", "cer")), f"{m['bleu']:.1f}")
     console.print(table)
     console.print(f"report: {reports / 'report.html'}", markup=False)
 

@@ -11,7 +11,10 @@ Every headline metric is a ratio of sums over documents (micro average), so a do
 more fields (a long itemized bill) weighs more in the field metrics, and CER/WER are corpus
 rates (all edits / all reference characters or words); json_valid_rate and schema_valid_rate
 are shares of documents. CER is the primary text metric: compact JSON has few spaces, so a
-"word" of WER is a long run of characters. ``weighted_score`` weights each field by the first
+"word" of WER is a long run of characters. Beside them, reported and never gated
+(:data:`REPORTED`): corpus BLEU and chrF of the same two texts on characters, sacrebleu's 0-100
+scale, point values without an interval (:func:`overlap_stats` says why characters).
+``weighted_score`` weights each field by the first
 ``field_weights`` pattern (shell-style, on the dotted path) that matches it, 1.0 if none;
 ``critical_exact`` is field exact match over the fields matching a ``critical_fields`` pattern.
 
@@ -29,6 +32,7 @@ import zlib
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from functools import cache
 from typing import Any, Literal
 
 import jiwer
@@ -42,6 +46,11 @@ from claimvlm.quality.agreement import cohens_kappa
 
 HEADLINE: tuple[str, ...] = ("json_valid_rate", "schema_valid_rate", "cer", "wer", "field_exact",
                              "field_similarity", "critical_exact", "weighted_score")
+
+# In Summary.metrics beside HEADLINE, never in its intervals: the gate (claimvlm.registry.stage.
+# gate_metrics) guards every headline interval but WER's, and these are reported only.
+REPORTED: tuple[str, ...] = ("bleu", "chrf")
+Stats = dict[str, tuple[int, ...]]  # metric -> sacrebleu's sufficient statistics of one document
 
 Interval = tuple[float, float, float]  # (low, point, high)
 
@@ -72,6 +81,7 @@ class DocResult:
     fields: tuple[FieldScore, ...]
     weights: tuple[float, ...]
     critical: tuple[bool, ...]
+    overlap: Stats = field(default_factory=dict)  # BLEU/chrF sufficient statistics (counts, no text)
 
     def sums(self) -> dict[str, tuple[float, float]]:
         """(numerator, denominator) of each headline metric; the metric is their ratio."""
@@ -100,8 +110,8 @@ class DocResult:
 
 @dataclass(frozen=True)
 class Summary:
-    """Metrics of a set of documents: point values, ``{metric: (low, point, high)}`` intervals,
-    and per field path ``{"count", "exact", "similarity"}``."""
+    """Metrics of a set of documents: point values (HEADLINE, then REPORTED), ``{metric: (low,
+    point, high)}`` intervals (HEADLINE only), and per field path ``{"count", "exact", "similarity"}``."""
 
     documents: int
     metrics: dict[str, float]
@@ -137,6 +147,7 @@ class Report:
         """A JSON-ready dict (strict JSON: NaN becomes null) of paths, counts and rates only."""
         return {
             "bootstrap": {"resamples": self.bootstrap, "confidence": self.confidence, "seed": self.seed},
+            "sacrebleu": overlap_signatures(),
             "overall": self.overall.to_json(),
             "slices": {k: {v: s.to_json() for v, s in sorted(by.items())}
                        for k, by in sorted(self.slices.items())},
@@ -181,6 +192,51 @@ def text_errors(reference: str, hypothesis: str, unit: Literal["char", "word"] =
             out.substitutions + out.deletions + out.hits)
 
 
+# BLEU's tokenisation: sacrebleu's "char" (every character a token, whitespace dropped). In NFC a
+# Hangul syllable block is one character, so for Korean this is syllable tokenisation, and codes,
+# dates and amounts are scored digit by digit. Not "13a"/"intl" (the defaults): they split on spaces
+# and punctuation, and Korean glues particles to words, so one wrong syllable or digit would cost a
+# whole token (WER's flaw). Not "ko-mecab": MeCab-ko and its dictionary are a native install the
+# project's machines and CI lack. Not "flores200"/"spm": a SentencePiece model downloaded at run
+# time. "zh"/"ja-mecab" do not segment Hangul. chrF (defaults: character 6-grams, beta 2, spaces
+# ignored) needs no tokenizer; it weighs recall over precision, so truncation costs more there.
+@cache
+def _overlap_metrics() -> dict[str, Any]:
+    from sacrebleu.metrics import BLEU, CHRF  # here, not at import time
+
+    return {"bleu": BLEU(tokenize="char"), "chrf": CHRF()}
+
+
+def overlap_stats(reference: str, hypothesis: str) -> Stats:
+    """Per metric (:data:`REPORTED`), sacrebleu's sufficient statistics of one document (n-gram
+    counts and lengths, no text), after NFC on both texts.
+
+    BLEU is character BLEU: for Korean, syllable BLEU (see the comment above: no tokenizer that
+    needs a native dictionary or a downloaded model). sacrebleu adds these per-segment statistics
+    up in ``corpus_score`` but has no public call returning them, hence its segment method; the
+    tests check :func:`overlap_scores` against ``sacrebleu.corpus_bleu``/``corpus_chrf``."""
+    ref, hyp = unicodedata.normalize("NFC", reference), unicodedata.normalize("NFC", hypothesis)
+    return {name: tuple(int(x) for x in metric._extract_corpus_statistics([hyp], [[ref]])[0])
+            for name, metric in _overlap_metrics().items()}
+
+
+def overlap_scores(stats: Sequence[Mapping[str, Sequence[int]]]) -> dict[str, float]:
+    """Corpus BLEU and chrF (0-100) of documents given by their :func:`overlap_stats`: the
+    statistics summed, then scored, as ``sacrebleu.corpus_bleu`` does (no mean of documents)."""
+    out: dict[str, float] = {}
+    for name, metric in _overlap_metrics().items():
+        total = [sum(col) for col in zip(*(s[name] for s in stats), strict=True)]
+        out[name] = float(metric._compute_score_from_stats(total).score)
+    return out
+
+
+def overlap_signatures() -> dict[str, str]:
+    """sacrebleu's signature of each metric (tokenizer, smoothing, version): what makes a score
+    comparable with another."""
+    overlap_stats("가", "가")  # sacrebleu learns the number of references from a scored segment
+    return {name: str(metric.get_signature()) for name, metric in _overlap_metrics().items()}
+
+
 # --- scoring -------------------------------------------------------------------------------
 
 def score_document(item: Item, params: EvaluateParams) -> DocResult:
@@ -189,6 +245,7 @@ def score_document(item: Item, params: EvaluateParams) -> DocResult:
     reference, hypothesis = label_text(item.label), item.prediction.strip()
     char_errors, chars = text_errors(reference, hypothesis, "char")
     word_errors, words = text_errors(reference, hypothesis, "word")
+    overlap = overlap_stats(reference, hypothesis)
     if parsed is None:  # no answer: every field of the label scores 0
         scores = tuple(FieldScore(s.path, False, 0.0) for s in compare_fields(item.label, MISSING))
     else:
@@ -199,7 +256,7 @@ def score_document(item: Item, params: EvaluateParams) -> DocResult:
         schema_valid=is_schema_valid(parsed),
         char_errors=char_errors, chars=chars, word_errors=word_errors, words=words, fields=scores,
         weights=tuple(field_weight(s.path, params.field_weights) for s in scores),
-        critical=tuple(is_critical(s.path, params.critical_fields) for s in scores),
+        critical=tuple(is_critical(s.path, params.critical_fields) for s in scores), overlap=overlap,
     )
 
 
@@ -244,7 +301,8 @@ def summarize(docs: Sequence[DocResult], params: EvaluateParams, name: str = "ov
     origins = [d.origin_counts() for d in docs]
     return Summary(
         documents=len(docs),
-        metrics={m: float(point[i]) for i, m in enumerate(HEADLINE)},
+        metrics={**{m: float(point[i]) for i, m in enumerate(HEADLINE)},
+                 **overlap_scores([d.overlap for d in docs])},
         intervals={m: (float(low[i]), float(point[i]), float(high[i])) for i, m in enumerate(HEADLINE)},
         per_field=per_field,
         missed_fields=sum(o["missed_fields"] for o in origins),

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from claimvlm.dataset.reader import Example, label_of
-from claimvlm.evaluation.metrics import HEADLINE
+from claimvlm.evaluation.metrics import HEADLINE, REPORTED
 from claimvlm.evaluation.params import EvaluateParams
 from claimvlm.model.reading import parse_prediction
 
@@ -45,8 +45,9 @@ def _flat(value: Any, prefix: str = "") -> dict[str, str]:
 
 def _headline(scored: Mapping[str, Any]) -> list[list[str]]:
     rows = [["metric", *scored]]
-    for metric in HEADLINE:
+    for metric in (*HEADLINE, *REPORTED):
         arrow = " (lower is better)" if metric in LOWER_IS_BETTER else ""
+        arrow += " (0–100, not gated)" if metric in REPORTED else ""
         rows.append([metric + arrow, *(_fmt(s.report.overall, metric) for s in scored.values())])
     rows.append(["documents", *(str(s.report.overall.documents) for s in scored.values())])
     return rows
@@ -120,7 +121,9 @@ def write_report(reports: Path, scored: Mapping[str, Any], test: Sequence[Exampl
     examples = _examples(reports, scored, test, params.report_examples)
     note = (f"Test split: {len(test)} documents. Intervals: {params.confidence:.0%} bootstrap over documents "
             f"({params.bootstrap} resamples). weighted_score weighs critical fields (KCD codes, dates, amounts, "
-            "RRN) higher; see evaluate.field_weights.")
+            "RRN) higher; see evaluate.field_weights. bleu and chrf: corpus BLEU and chrF (sacrebleu) of the "
+            "answer text against the reference JSON on characters (a Hangul syllable is one), 0–100, "
+            "reported only, without an interval.")
     md = ["# Evaluation report", "", note, "", "## Headline metrics", "", *_md_table(headline),
           "## weighted_score by slice", "", *_md_table(slices), "## Pages, worst first", ""]
     parts = [f"<h1>Evaluation report</h1><p>{html.escape(note)}</p><h2>Headline metrics</h2>{_html_table(headline)}",

@@ -101,7 +101,8 @@ def test_perfect_predictions_score_one_everywhere() -> None:
     report = evaluate_predictions(items, PARAMS)
     assert report.overall.metrics == {
         "json_valid_rate": 1.0, "schema_valid_rate": 1.0, "cer": 0.0, "wer": 0.0, "field_exact": 1.0,
-        "field_similarity": 1.0, "critical_exact": 1.0, "weighted_score": 1.0}
+        "field_similarity": 1.0, "critical_exact": 1.0, "weighted_score": 1.0,
+        "bleu": pytest.approx(100.0), "chrf": pytest.approx(100.0)}  # BLEU and chrF: 0-100, reported only
     assert all(t["exact"] == 1.0 and t["similarity"] == 1.0 for t in report.overall.per_field.values())
     assert report.overall.intervals["field_exact"] == (1.0, 1.0, 1.0)
     assert (report.overall.missed_fields, report.overall.extra_fields) == (0, 0)
