@@ -1,5 +1,6 @@
 """``claimvlm anonymize`` (the anonymize stage, claimvlm.privacy.stage), ``claimvlm redact-text``
-(the free-text detector on JSON lines) and ``claimvlm redact-page`` (one unlabelled page)."""
+(the free-text detector on JSON lines), ``claimvlm redact-page`` (one unlabelled page) and
+``claimvlm train-pii-tagger`` (the detector's learned backstop, claimvlm.privacy.tagger)."""
 
 from __future__ import annotations
 
@@ -110,7 +111,26 @@ def redact_page(
     print(json.dumps(summary, ensure_ascii=False))
 
 
+def train_pii_tagger(
+    out: Annotated[Path, typer.Option(help="where the model goes")] = Path("tasks/privacy/pii_tagger.crfsuite"),
+    lines: Annotated[int, typer.Option(help="generated lines per corpus")] = 8000,
+    seed: Annotated[int, typer.Option(help="the corpora's seed")] = 1,
+    iterations: Annotated[int, typer.Option(help="L-BFGS iterations")] = 150,
+) -> None:
+    """Train the free-text detector's learned backstop (a character CRF) on the generated corpora."""
+    import time
+
+    from claimvlm.privacy.tagger import corpus, train
+
+    start = time.monotonic()
+    examples = corpus(lines, seed)
+    train(examples, out, iterations=iterations)
+    console.print(f"train-pii-tagger: {len(examples)} lines, {iterations} iterations, "
+                  f"{time.monotonic() - start:.0f} s -> {out} ({out.stat().st_size / 1e6:.2f} MB)")
+
+
 def register(app: typer.Typer) -> None:
     app.command("anonymize", rich_help_panel=PANEL)(anonymize)
     app.command("redact-text", rich_help_panel=PANEL)(redact_text)
     app.command("redact-page", rich_help_panel=PANEL)(redact_page)
+    app.command("train-pii-tagger", rich_help_panel=PANEL)(train_pii_tagger)

@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from claimvlm.privacy import patterns as P
+from claimvlm.privacy import tagger
 from claimvlm.privacy.names import _kiwi, find_names  # noqa: F401 - _kiwi: tests check it stays unloaded
+from claimvlm.privacy.nameword import tagged_name_ok
 
 PII_TYPES: tuple[str, ...] = (
     "name", "rrn", "foreign_registration_no", "phone", "card", "account", "email", "driver_license",
@@ -47,11 +49,29 @@ class Span:
     text: str
 
 
+# The learned tagger's types taken where no rule span overlaps (claimvlm.privacy.tagger; docs/privacy.md
+# has the comparison on both evaluation sets that chose them): names, and the two numbers whose
+# formats each hospital and insurer invents, found by their labels. The other structured types
+# stay with the rules alone: their shapes are exact and the tagger added no recall there.
+BACKSTOP_TYPES: frozenset[str] = frozenset({"name", "chart_no", "health_insurance_no"})
+
+
 def find_pii(text: str) -> list[Span]:
     """All PII spans, sorted by start, non-overlapping (on overlap keep the more specific, then longer)."""
     found = _resolve([*_structured(text), *_addresses(text)])
     names = find_names(text, [(s.type, s.start, s.end) for s in found])
-    return _resolve([*found, *(_span(text, "name", a, b) for a, b in names)])
+    found = _resolve([*found, *(_span(text, "name", a, b) for a, b in names)])
+    return _resolve([*found, *_backstop(text, found)])
+
+
+_HANGUL_AFTER = re.compile("[가-힣]*")
+
+
+def _backstop(text: str, found: Sequence[Span]) -> Iterator[Span]:
+    for kind, a, b, _confidence in tagger.tag(text):
+        if kind in BACKSTOP_TYPES and all(b <= s.start or s.end <= a for s in found):
+            if kind != "name" or tagged_name_ok(text[a:b], _HANGUL_AFTER.match(text, b).group()):
+                yield _span(text, kind, a, b)
 
 
 def redact(text: str, surrogate: Callable[[str, str], str]) -> tuple[str, list[Span]]:

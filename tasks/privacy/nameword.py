@@ -180,3 +180,40 @@ def accept(stem: str, strength: int, colon: bool = False, whole: bool = True, fi
     if strength == STRONG:
         return strong_ok(stem, colon, field)
     return name_like(stem, strength, split_ok=whole)
+
+
+def tagged_name_ok(run: str, after: str = "") -> bool:
+    """A name the learned tagger marked where no rule fired (``after``: the Hangul that follows it in the
+    same word, which must be particles or a title: 노로바|이러스 is no name). Kept unless it is a filler, role or place
+    word, one dictionary word (조영제, 여드름), a word that opens with a dictionary noun (안구+건조,
+    기립+성, 이완+제: the tagger's usual mistake after a role), or a medical-looking ending no surname
+    table explains. Romanised names (KIM, MINJUN) and foreign names with spaces or dots pass on shape.
+    Names that are also words (한여름, 신부) are left to the rules' strong cues."""
+    stem = re.sub(r"[\s·,.\-]", "", run)
+    if after and not _only_particles(after):
+        return False
+    if stem.isascii():
+        return stem.isalpha() and 2 <= len(stem) <= 30
+    if not 2 <= len(stem) <= 7 or not all("가" <= ch <= "힣" for ch in stem) or vetoed(stem) or is_word(stem):
+        return False
+    first = analyse(stem)[0]
+    if first[2] == 0 and first[1].startswith("NN") and first[1] != "NNP" and not first[4] and first[3] >= 2:
+        return False
+    return table_name(stem, W.GIVEN_WIDE, 3) or not (len(stem) >= 3 and stem[-1] in W.TERM_FINAL)
+
+
+_TITLES = tuple(sorted({*P.SURE_HONORIFICS.split(), *P.AMBIGUOUS_HONORIFICS.replace("_", "").split()}, key=len, reverse=True))
+
+
+def _only_particles(rest: str) -> bool:
+    """``rest`` is titles and particles only (님께서, 씨는, 환자의, 에게)."""
+    for title in _TITLES:
+        if rest.startswith(title):
+            rest = rest[len(title):]
+            break
+    while rest:
+        josa = next((j for j in W.JOSA if rest.startswith(j)), None)
+        if josa is None:
+            return False
+        rest = rest[len(josa):]
+    return True
