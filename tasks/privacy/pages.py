@@ -11,10 +11,12 @@ pseudonymised, identifiers replaced, with the method's reliability documented: d
    span's box is its characters' share of its words' boxes.
 3. **Replace**: each box is covered in the paper's colour and the surrogate printed in the ink's
    (the labelled path's :func:`claimvlm.privacy.images.rewrite_field`).
-4. **Check**: the lines that changed are read again from the output. The page is released only
-   when that second reading holds no identifier the detector flags (other than the surrogates
-   printed) and no original value; otherwise it is quarantined with the reason. Lines that did not
-   change read as before, and nothing in them was flagged.
+4. **Check**: a page with a long number of no type the detector knows (not a date; OCR noise in an
+   identifier is the usual cause) is quarantined. Then the lines that changed are read again from
+   the output. The page is released only when that second reading holds no identifier the
+   detector flags (other than the surrogates printed) and no original value; otherwise it is
+   quarantined with the reason. Lines that did not change read as before, and nothing in them was
+   flagged.
 
 An identifier Tesseract cannot read at all is not found, and is not readable by the check either:
 the guarantee is "no identifier the engine reads", measured on pages of other layouts in
@@ -31,6 +33,7 @@ from pathlib import Path
 from PIL import Image
 
 from claimvlm.page_ocr import LANG, Word, group_lines, ocr_words, read_phrases, text_regions
+from claimvlm.privacy import patterns as P
 from claimvlm.privacy.detect import find_pii
 from claimvlm.privacy.images import rewrite_field
 
@@ -133,6 +136,29 @@ def _overlaps(a: Box, b: Box) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
+# A run of digits (OCR look-alikes counted, groups joined by hyphens) long enough to be an
+# account, chart, card, phone or registration number. Dates are the one long number a claim page is
+# full of, so they are let through by shape.
+_LONG_NUMBER = re.compile(r"(?<![0-9A-Za-z])[\dOoIl](?:[\dOoIl]|-(?=[\dOoIl])){6,}(?![0-9A-Za-z])")
+_DATE = re.compile(r"(?:19|20)\d\d[\- ]?(?:0[1-9]|1[0-2])[\- ]?(?:0[1-9]|[12]\d|3[01])")
+MIN_UNTYPED_DIGITS = 7
+
+
+def untyped_numbers(lines: Sequence[Sequence[Word]], found: Sequence[Found]) -> int:
+    """Long numbers on the page that no found identifier covers and that are not dates: the detector
+    could not say what they are, so the page cannot be shown to hold none (the release check's
+    screen; an OCR'd identifier the rules no longer recognise is the usual case)."""
+    known = [re.sub(r"\D", "", f.text.translate(P.OCR_DIGITS)) for f in found]
+    count = 0
+    for line in lines:
+        for m in _LONG_NUMBER.finditer(" ".join(w.text for w in line)):
+            digits = re.sub(r"\D", "", m.group().translate(P.OCR_DIGITS))
+            if len(digits) < MIN_UNTYPED_DIGITS or _DATE.fullmatch(digits) or any(digits in k for k in known if k):
+                continue
+            count += 1
+    return count
+
+
 def reread(page: Image.Image, regions: Sequence[Box], lang: str = LANG) -> list[str]:
     """The text of the page's phrases that fall in ``regions`` (the lines that were rewritten)."""
     cleaned, boxes = text_regions(page)
@@ -145,7 +171,8 @@ def redact_page(page: Image.Image, surrogate: Callable[[str, str], str], font_pa
     """The pseudonymised page, what happened, and the (type, original) pairs found (for the
     caller's leak scan; never logged). ``surrogate(type, value)``: e.g. a Pseudonymizer."""
     out = page.convert("RGB")
-    found = find_on_lines(group_lines(ocr_words(out, lang)))
+    lines = group_lines(ocr_words(out, lang))
+    found = find_on_lines(lines)
     printed: list[str] = []
     for f in found:
         fake = surrogate(f.type, f.text)
@@ -155,6 +182,9 @@ def redact_page(page: Image.Image, surrogate: Callable[[str, str], str], font_pa
     for f in found:
         counts[f.type] = counts.get(f.type, 0) + 1
     originals = [(f.type, f.text) for f in found]
+    untyped = untyped_numbers(lines, found)
+    if untyped:
+        return out, PageOutcome(False, "untyped_number", f"{untyped} long numbers of no known type", counts), originals
     if not found:
         return out, PageOutcome(True, replaced=counts), originals
     # The check: the rewritten lines, read again from the output.

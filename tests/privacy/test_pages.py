@@ -81,3 +81,19 @@ def test_redact_page_cli(pages, tmp_path: Path) -> None:
     summary = json.loads(res.stdout)
     assert summary["released"] and summary["replaced"]["name"] >= 1 and out.is_file()
     assert label["patient_name"] not in res.stdout + res.stderr  # no values in what it prints
+
+
+def test_a_long_number_of_no_known_type_holds_the_page_back() -> None:
+    """The screen behind the release check: an identifier whose OCR the rules no longer recognise is
+    still a long number, and a page that shows one is not released; dates and typed numbers pass."""
+    from claimvlm.page_ocr import Word
+    from claimvlm.privacy.pages import Found, untyped_numbers
+
+    def line(*texts: str) -> list[Word]:
+        return [Word(t, 10.0 * i, 0, 10.0 * i + 9, 10) for i, t in enumerate(texts)]
+
+    phone = Found("phone", "010-6742-7237", (0, 0, 1, 1), (0, 0, 1, 1))
+    assert untyped_numbers([line("연락처", "010-6742-7237", "2025.03.04"), line("입원", "2024-03-15")], [phone]) == 0
+    assert untyped_numbers([line("금액", "1,250,000원", "S82.0", "N0711")], []) == 0
+    assert untyped_numbers([line("주민번호", "9OO1O1-l234567")], []) == 1  # OCR look-alikes
+    assert untyped_numbers([line("등록No", "20241234567"), line("계좌", "110-234-567890")], [phone]) == 2
