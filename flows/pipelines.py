@@ -24,8 +24,8 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.tasks import exponential_backoff
 
-from claimvlm.flows.stages import IO_RETRIES, StageFailed, run_tool, stage_task, up_to_date
-from claimvlm.orchestration import dataset_version, read_stages, stage_order
+from claimvlm.flows.stages import IO_RETRIES, StageFailed, run_tool, stage_task, stale_stages
+from claimvlm.orchestration import dataset_version, read_stages, stage_order, upstream
 
 DATASET_STAGE = "build"  # where data_pipeline ends and train_pipeline begins
 MODEL_TARGET = "gate"
@@ -56,8 +56,17 @@ def record_failure(flow: Any, flow_run: Any, state: Any) -> None:
 def run_stages(project: str, targets: list[str], after: list[str], *, force: bool,
                io_retry_delay: float) -> list[dict[str, Any]]:
     root = _root(project)
-    order = stage_order(read_stages(root / "dvc.yaml"), targets, after=after)
-    outcomes = [stage_task(s, io_retry_delay=io_retry_delay)(s, str(root), force) for s in order]
+    stages = read_stages(root / "dvc.yaml")
+    order = stage_order(stages, targets, after=after)
+    ups = upstream(stages)
+    stale = set(order) if force else stale_stages(root, order)
+    outcomes: list[dict[str, Any]] = []
+    ran: set[str] = set()
+    for s in order:
+        outcome = stage_task(s, io_retry_delay=io_retry_delay)(s, str(root), force, check=s in stale or bool(ups[s] & ran))
+        if outcome["status"] == "ran":
+            ran.add(s)
+        outcomes.append(outcome)
     create_table_artifact(key="stages", table=outcomes, description=" -> ".join(order))
     return outcomes
 
@@ -160,7 +169,7 @@ def nightly_retrain(project: str = ".", force: bool = False, remote: str | None 
     rebuilt = run_stages(project, [DATASET_STAGE], [], force=False, io_retry_delay=io_retry_delay)[-1:]
     root = _root(project)
     model_stages = stage_order(read_stages(root / "dvc.yaml"), [MODEL_TARGET], after=[DATASET_STAGE])
-    if not force and all(up_to_date(root, s) for s in model_stages):
+    if not force and not stale_stages(root, model_stages) & set(model_stages):
         create_markdown_artifact(key="nightly", markdown="# Nightly retrain\n\nNo new data since the last "
                                  "trained dataset and no `force`: nothing trained.\n")
         return {"feedback": feedback, "data": data, "pinned": pinned, "trained": False}

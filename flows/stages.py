@@ -1,9 +1,12 @@
 """Prefect tasks over the DVC pipeline: one task run per ``dvc.yaml`` stage.
 
-A stage task asks DVC whether the stage is up to date (``dvc status``) and, if not, runs exactly
-that stage (``dvc repro --single-item``). DVC's lock file and cache are the record of what is
-done: a flow run that was killed, started again, finds the finished stages up to date and skips
-them, with no Prefect result persistence or cache keys to keep in step with DVC's hashes.
+The flow asks DVC once, at its start, which stages are stale (``stale_stages``: one ``dvc status
+--with-deps`` over its targets). A stage task then runs exactly its stage (``dvc repro
+--single-item``, which itself skips a stage whose inputs did not change) when the stage was stale
+or a stage upstream of it ran in this flow; otherwise it is skipped without starting a process.
+DVC's lock file and cache are the record of what is done: a flow run that was killed, started
+again, finds the finished stages up to date and skips them, with no Prefect result persistence or
+cache keys to keep in step with DVC's hashes.
 
 Prefect adds what DVC lacks: retries with backoff on I/O stages only, a ``gpu`` global
 concurrency slot around the stages that use the accelerator, an artifact per stage, and a failure
@@ -79,12 +82,13 @@ def _dvc(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return run_tool("dvc", *args, cwd=project, ok=None)
 
 
-def up_to_date(project: Path, stage: str) -> bool:
-    res = _dvc(project, "status", "--json", stage)
+def stale_stages(project: Path, targets: list[str]) -> set[str]:
+    """The stages of ``targets``' pipelines (the targets and all they depend on) that DVC would run:
+    one ``dvc status`` process for the whole flow instead of one per stage."""
+    res = _dvc(project, "status", "--json", "--with-deps", *targets)
     if res.returncode != 0:
-        raise StageFailed(stage, res.returncode, (res.stderr or res.stdout).strip()[-2000:])
-    status = json.loads(res.stdout or "{}")
-    return not status.get(stage)
+        raise StageFailed("dvc status", res.returncode, (res.stderr or res.stdout).strip()[-2000:])
+    return {name.rpartition(":")[2] for name in json.loads(res.stdout or "{}")}
 
 
 @contextlib.contextmanager
@@ -99,13 +103,14 @@ def gpu_slot(stage: str) -> Iterator[None]:
         yield
 
 
-def _run_stage(stage: str, project: str, force: bool = False) -> dict[str, Any]:
+def _run_stage(stage: str, project: str, force: bool = False, check: bool = True) -> dict[str, Any]:
+    """``check``: the flow found the stage stale, or a stage upstream of it ran (False: skip it)."""
     logger = get_run_logger()
     root = Path(project).resolve()
     started = time.perf_counter()
-    if not force and up_to_date(root, stage):
+    if not (force or check):
         logger.info("stage %s is up to date: skipped", stage)
-        outcome = {"stage": stage, "status": "skipped", "seconds": round(time.perf_counter() - started, 3)}
+        status = "skipped"
     else:
         with gpu_slot(stage):
             logger.info("running stage %s", stage)
@@ -114,7 +119,9 @@ def _run_stage(stage: str, project: str, force: bool = False) -> dict[str, Any]:
             raise StageFailed(stage, res.returncode, (res.stderr or res.stdout).strip()[-2000:])
         for line in res.stdout.splitlines()[-20:]:
             logger.info("%s | %s", stage, line)
-        outcome = {"stage": stage, "status": "ran", "seconds": round(time.perf_counter() - started, 3)}
+        # dvc repro skips a stage whose inputs did not change (an upstream stage ran but wrote the same)
+        status = "skipped" if f"Stage '{stage}' didn't change" in res.stdout else "ran"
+    outcome = {"stage": stage, "status": status, "seconds": round(time.perf_counter() - started, 3)}
     spec = read_stages(root / "dvc.yaml")[stage]
     create_markdown_artifact(key=f"stage-{stage}", markdown=summarize(spec, root, outcome),
                              description=f"{stage}: {outcome['status']}")
