@@ -18,6 +18,11 @@ all with the project's own code, at ``--max-pixels`` (default 1280x28x28, the pr
    reads; random weights never stop early, so every page costs ``--max-new-tokens``;
 3. vLLM, when ``import vllm`` works: the base plus the adapter (``enable_lora``) through the
    offline ``LLM`` API, pages/s at the same budget; else recorded as not installed.
+4. SGLang, when ``import sglang`` works: ``python -m sglang.launch_server`` on the base with the
+   adapter (``--lora-paths``, the folder the serving backends write), read as ``serve.backend
+   sglang`` reads (one chat request per page over HTTP, all in flight, the adapter chosen by
+   ``model: "<base>:<adapter>"``), at the same budget and page size: pages/s and the p50/p95 page
+   latency; else recorded as not installed.
 
 The figures go to ``--out`` as one JSON, rewritten after every phase (a run cut short keeps what
 it measured), and a table is printed. Not a test: nothing is asserted.
@@ -26,15 +31,21 @@ it measured), and a table is printed. Not a test: nothing is asserted.
 from __future__ import annotations
 
 import argparse
+import base64
 import datetime as dt
 import gc
+import io
 import json
+import math
 import os
 import shutil
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +77,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("-S", "--set", action="append", default=[], metavar="KEY=VALUE",
                     help="a params override on the profile, as the CLI's -S (e.g. synth.fonts.font_dirs=[fonts])")
     ap.add_argument("--no-vllm", action="store_true", help="skip the vLLM phase")
+    ap.add_argument("--no-sglang", action="store_true", help="skip the SGLang phase")
     ap.add_argument("--workdir", type=Path, help="keep the stand-in, dataset and adapter here (default: a temp dir)")
     ap.add_argument("--out", type=Path, required=True, help="the JSON of figures")
     return ap.parse_args(argv)
@@ -237,11 +249,108 @@ def profile_vllm(base: Path, adapter: Path, processor: Any, pages: list[Any], te
         return {"status": "error", "error": f"{type(err).__name__}: {err}"[:1000]}
 
 
+def _fit(page: Any, max_pixels: int, factor: int = 28) -> Any:
+    """The page at the size Qwen2.5-VL's processor gives it under ``max_pixels`` (its smart_resize):
+    SGLang takes no max_pixels per server, so the page is sent at that size and left as it is."""
+    w, h = page.size
+    w_bar, h_bar = max(factor, round(w / factor) * factor), max(factor, round(h / factor) * factor)
+    if w_bar * h_bar > max_pixels:
+        beta = math.sqrt(w * h / max_pixels)
+        w_bar = max(factor, math.floor(w / beta / factor) * factor)
+        h_bar = max(factor, math.floor(h / beta / factor) * factor)
+    return page.convert("RGB").resize((w_bar, h_bar))
+
+
+def profile_sglang(base: Path, adapter: Path, pages: list[Any], texts: list[str], params: Any,
+                   args: argparse.Namespace) -> dict[str, Any]:
+    """Pages/s and page latency of the base + adapter served by an SGLang server, read over HTTP as
+    ``serve.backend sglang`` reads; errors are recorded, not raised."""
+    try:
+        import sglang
+    except ImportError:
+        return {"status": "not installed"}
+    import httpx
+
+    server = None
+    try:
+        try:  # the layout the serving backends install (SGLang refuses peft's regex target_modules)
+            from claimvlm.serving.vllm_adapter import digests, write_vllm_adapter
+
+            served = adapter.with_name("adapter-sglang")
+            shutil.rmtree(served, ignore_errors=True)
+            write_vllm_adapter(adapter, served, digests(adapter), "the profiled adapter")
+        except ImportError:
+            served = adapter
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        rank = next(r for r in (8, 16, 32, 64, 128, 256) if r >= params.lora.r)
+        cmd = [sys.executable, "-m", "sglang.launch_server", "--model-path", str(base), "--host", "127.0.0.1",
+               "--port", str(port), "--dtype", "bfloat16", "--enable-lora", "--lora-paths", f"profiled={served}",
+               "--max-lora-rank", str(rank), "--max-loras-per-batch", "1", "--mem-fraction-static", "0.3",
+               "--context-length", "8192", "--random-seed", "0"]
+        started = time.perf_counter()
+        with (served.parent / "sglang.log").open("w") as out:
+            server = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=600) as client:
+            while True:  # /health: 503 while starting, 200 once up
+                if server.poll() is not None:
+                    raise RuntimeError(f"the server exited ({server.returncode}); see {served.parent / 'sglang.log'}")
+                if time.perf_counter() - started > 900:
+                    raise TimeoutError("the server was not up after 900 s")
+                try:
+                    if client.get("/health").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                time.sleep(2)
+            startup = time.perf_counter() - started
+            model = client.get("/v1/models").json()["data"][0]["id"]
+
+            def body(page: Any, text: str, tokens: int) -> dict[str, Any]:
+                buf = io.BytesIO()
+                _fit(page, params.max_pixels).save(buf, "PNG", compress_level=1)
+                url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+                return {"model": f"{model}:profiled", "lora_path": "profiled", "max_tokens": tokens,
+                        "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": url}},
+                                                                  {"type": "text", "text": text}]}],
+                        "temperature": 0, "top_p": 1.0, "top_k": -1, "repetition_penalty": 1.0,
+                        "logprobs": True, "ignore_eos": True}
+
+            def read(request: dict[str, Any]) -> tuple[float, int]:
+                t0 = time.perf_counter()
+                response = client.post("/v1/chat/completions", json=request)
+                response.raise_for_status()
+                return time.perf_counter() - t0, int(response.json()["usage"]["completion_tokens"])
+
+            read(body(pages[0], texts[0], 2))  # warm-up
+            requests = [body(page, text, args.max_new_tokens) for page, text in zip(pages, texts, strict=True)]
+            started = time.perf_counter()
+            with ThreadPoolExecutor(len(requests)) as pool:  # all in flight, as the backend sends a batch
+                answers = list(pool.map(read, requests))
+            seconds = time.perf_counter() - started
+        latencies = sorted(s for s, _ in answers)
+        return {"status": "ok", "version": sglang.__version__, "startup_s": startup, "pages": len(answers),
+                "seconds": seconds, "pages_per_s": len(answers) / seconds,
+                "new_tokens_per_s": sum(n for _, n in answers) / seconds,
+                "p50_latency_s": latencies[math.ceil(0.5 * len(latencies)) - 1],
+                "p95_latency_s": latencies[math.ceil(0.95 * len(latencies)) - 1]}
+    except Exception as err:  # noqa: BLE001 (the other phases' figures are worth keeping)
+        return {"status": "error", "error": f"{type(err).__name__}: {err}"[:1000]}
+    finally:
+        if server is not None and server.poll() is None:
+            server.terminate()
+            try:
+                server.wait(60)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
 def table(figures: dict[str, Any]) -> Table:
     t = Table(title=f"GPU profile: {figures['chip']}, stand-in {figures['scale']}, {figures['date']}")
     for col in ("phase", "figure", "value"):
         t.add_column(col, justify="right" if col == "value" else "left")
-    for phase in ("train", "memory", "reading", "vllm"):
+    for phase in ("train", "memory", "reading", "vllm", "sglang"):
         for key, value in figures.get(phase, {}).items():
             if isinstance(value, dict):
                 value = ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in value.items())
@@ -309,6 +418,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             torch.cuda.empty_cache()
         figures["vllm"] = {"status": "skipped (--no-vllm)"} if args.no_vllm else \
             profile_vllm(base, adapter, processor, pages, prompts, params, args)
+        _save(args.out, figures)
+        gc.collect()
+        if cuda:
+            torch.cuda.empty_cache()
+        figures["sglang"] = {"status": "skipped (--no-sglang)"} if args.no_sglang else \
+            profile_sglang(base, adapter, pages, prompts, params, args)
         _save(args.out, figures)
     Console(width=120).print(table(figures))
     return figures

@@ -3,7 +3,8 @@
 A :class:`Reading` is the generated text and, per generated token, where it ends in the text and
 its log-probability: enough for :mod:`claimvlm.serving.confidence` to give each field a confidence.
 Backends are chosen by ``serve.backend`` through :data:`BACKENDS` (name → ``module:Class``,
-imported only when chosen: the vLLM client needs no torch, the transformers one no HTTP server).
+imported only when chosen: the vLLM and SGLang clients need no torch, the transformers one no HTTP
+server).
 
 Each backend class has ``open(load_uri, version, settings, tracking, instruction) -> backend``
 (``load_uri`` is a resolved ``models:/NAME/N``, any MLflow artifact URI holding a claimvlm package,
@@ -61,6 +62,7 @@ class BackendError(ClaimvlmError, RuntimeError):
 BACKENDS: dict[str, str] = {
     "transformers": "claimvlm.serving.hf:TransformersBackend",
     "vllm": "claimvlm.serving.vllm:VllmBackend",
+    "sglang": "claimvlm.serving.sglang:SglangBackend",
 }
 
 

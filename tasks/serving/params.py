@@ -1,4 +1,4 @@
-"""The ``serve`` section: the model served, the backend, batching, canaries, vLLM and who may call."""
+"""The ``serve`` section: the model served, the backend, batching, canaries, vLLM/SGLang and who may call."""
 
 from __future__ import annotations
 
@@ -34,6 +34,24 @@ class VllmParams(Section):
     max_concurrency: int = Field(16, gt=0, description="requests in flight to the vLLM server (it batches them)")
 
 
+class SglangParams(Section):
+    """The SGLang backend: an OpenAI-compatible SGLang server (GPU) started on the base checkpoint
+    with ``--enable-lora`` (and ``--max-lora-rank``/``--lora-target-modules``, as adapters are
+    loaded after start); each registry version's LoRA adapter is copied under ``adapter_dir`` (a
+    folder the SGLang server reads too) in the layout the vLLM backend writes, loaded through
+    ``/load_lora_adapter`` as ``<registered_model>-v<version>`` and chosen per request with
+    ``model: "<base>:<adapter>"``. ``model`` set: that served model is used as is, no adapter is
+    loaded (SGLang started on merged weights). docs/serving-sglang.md."""
+
+    base_url: str = Field("http://127.0.0.1:30000", description="30000: SGLang's default port")
+    api_key_env: str = Field("SGLANG_API_KEY", description="environment variable holding the server's "
+                             "--api-key, if any")
+    model: str | None = None
+    adapter_dir: str = "/models/adapters"
+    timeout_s: float = Field(120.0, gt=0)
+    max_concurrency: int = Field(16, gt=0, description="requests in flight to the SGLang server (it batches them)")
+
+
 class JwtParams(Section):
     """OIDC/JWT bearer tokens. One of ``jwks_file`` / ``jwks_url`` is required in ``jwt`` mode."""
 
@@ -65,7 +83,7 @@ class ServeParams(Section):
                                   "models:/NAME/N pins a version (no hot swap); a package folder such as "
                                   "models/export/int8 serves that export (transformers backend)")
     alias: str = "champion"
-    backend: Literal["transformers", "vllm"] = "transformers"
+    backend: Literal["transformers", "vllm", "sglang"] = "transformers"
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="transformers backend; auto: cuda when present")
     dtype: Literal["auto", "fp32", "bf16", "fp16"] = Field(
         "auto", description="transformers backend; auto: bf16 on a GPU (fp16 without bf16), fp32 on a CPU")
@@ -80,4 +98,5 @@ class ServeParams(Section):
     canary_alias: str = "challenger"
     batching: BatchingParams = BatchingParams()
     vllm: VllmParams = VllmParams()
+    sglang: SglangParams = SglangParams()
     auth: AuthParams = AuthParams()

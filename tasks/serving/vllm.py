@@ -11,6 +11,11 @@ is an adapter vLLM cannot serve (vision-tower weights, modules_to_save, DoRA...)
 
 A batch is one chat request per page, all in flight at once: vLLM batches concurrent requests
 itself. Token log-probabilities come with each answer, so confidence costs no second pass.
+
+What any OpenAI-compatible server shares (the HTTP client and its errors, the chat request with the
+page as an ``image_url`` part, the answer and its log-probabilities, installing and loading the
+adapter, ``/v1/models``) is :class:`OpenAIServerBackend`; :class:`VllmBackend` is it with vLLM's
+endpoints, and :mod:`claimvlm.serving.sglang` the same for SGLang.
 """
 
 from __future__ import annotations
@@ -30,13 +35,13 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from itertools import accumulate
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 
 from claimvlm.model.prompt import PROMPT_FILE, PromptSpec, page_texts
 from claimvlm.serving.backends import BackendError, Reading
-from claimvlm.serving.vllm_adapter import digests, installed_source, write_vllm_adapter
+from claimvlm.serving.vllm_adapter import _FIX, digests, installed_source, write_vllm_adapter
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -61,8 +66,8 @@ def _server_message(response: httpx.Response) -> str:
         text = response.text[:10_000]
     else:
         err = body.get("error", body) if isinstance(body, dict) else body  # vLLM: {"error": {"message"}}
-        if isinstance(err, dict):
-            err = err.get("message", err.get("detail", err))  # FastAPI's own 404: {"detail": "Not Found"}
+        if isinstance(err, dict):  # FastAPI's own 404: {"detail": "Not Found"}; SGLang's LoRA calls: error_message
+            err = err.get("message", err.get("detail", err.get("error_message", err)))
         text = str(err)[:10_000]
     return _INLINE_DATA.sub("...", text)[:_MESSAGE_CHARS]
 
@@ -116,7 +121,7 @@ def to_reading(text: str, content: Sequence[Mapping[str, Any]] | None) -> Readin
     logprobs = [_NO_LOGPROB if t.get("logprob") is None else float(t["logprob"]) for t in content]
     ends = _raw_ends(text, tokens)
     if ends is None:  # tokens that do not spell the text: their lengths, capped (monotonic still)
-        log.warning("the vLLM tokens do not spell the answer; token offsets are approximate")
+        log.warning("the server's tokens do not spell the answer; token offsets are approximate")
         ends = [min(n, len(text)) for n in accumulate(len(token) for token, _ in tokens)]
     kept_ends: list[int] = []
     kept: list[float] = []
@@ -131,7 +136,8 @@ def to_reading(text: str, content: Sequence[Mapping[str, Any]] | None) -> Readin
     return Reading(text, tuple(kept_ends), tuple(kept))
 
 
-def _find_adapter(root: Path, load_uri: str) -> tuple[Path, dict[str, str] | None]:
+def _find_adapter(root: Path, load_uri: str, server: str = "vLLM",
+                  section: str = "vllm") -> tuple[Path, dict[str, str] | None]:
     """The package's adapter folder and its files' sha256 from the manifest (None: no manifest)."""
     nearest = sorted(root.rglob(MANIFEST), key=lambda p: len(p.parts))
     if nearest:
@@ -144,16 +150,18 @@ def _find_adapter(root: Path, load_uri: str) -> tuple[Path, dict[str, str] | Non
         configs = sorted(root.rglob("adapter_config.json"), key=lambda p: len(p.parts))
         if configs:
             return configs[0].parent, None
-    raise BackendError(f"{load_uri} is a full model (no LoRA adapter): the vLLM backend serves LoRA adapters on "
+    raise BackendError(f"{load_uri} is a full model (no LoRA adapter): the {server} backend serves LoRA adapters on "
                        "the base model its server was started with; serve a full model with serve.backend "
-                       "transformers, or start vLLM on its weights and set serve.vllm.model")
+                       f"transformers, or start {server} on its weights and set serve.{section}.model")
 
 
-def _install_adapter(load_uri: str, dst: Path) -> tuple[Path, bool, PromptSpec | None]:
+def _install_adapter(load_uri: str, dst: Path, server: str = "vLLM",
+                     section: str = "vllm") -> tuple[Path, bool, PromptSpec | None]:
     """Install the version's adapter at ``dst`` in the layout vLLM loads (vllm_adapter.py: keys
     renamed, ``target_modules`` a list; refused with what to do when vLLM cannot serve it); returns
     (dst, whether its files were (re)written, the package's prompt: None for a package from before
-    anchoring).
+    anchoring). ``server``/``section`` name the server and its ``serve`` section in messages (the
+    SGLang backend installs the same layout: sglang.py says why).
 
     The source files are checked against the package manifest and only read (the registered
     package does not change); the new folder is written as a sibling and renamed into place: the
@@ -170,7 +178,7 @@ def _install_adapter(load_uri: str, dst: Path) -> tuple[Path, bool, PromptSpec |
         except Exception as err:  # any store's failure (MlflowException, OSError, boto...), named
             raise BackendError(f"cannot download {load_uri}: {type(err).__name__}: "
                                f"{str(err)[:_MESSAGE_CHARS]}") from err
-        src, expected = _find_adapter(root, load_uri)
+        src, expected = _find_adapter(root, load_uri, server, section)
         found = digests(src) if src.is_dir() else {}
         if expected is not None and found != expected:
             odd = sorted(k for k in {*found, *expected} if found.get(k) != expected.get(k))
@@ -184,6 +192,13 @@ def _install_adapter(load_uri: str, dst: Path) -> tuple[Path, bool, PromptSpec |
         shutil.rmtree(staged, ignore_errors=True)
         try:
             write_vllm_adapter(src, staged, found, f"the adapter of {load_uri}")
+        except BackendError as err:
+            shutil.rmtree(staged, ignore_errors=True)
+            if server == "vLLM":
+                raise
+            fix = _FIX.replace("vLLM", server).replace("serve.vllm.model", f"serve.{section}.model")
+            raise BackendError(f"{server} loads adapters in vLLM's layout and by the same rules: "
+                               f"{str(err).replace(_FIX, fix)}") from err
         except BaseException:
             shutil.rmtree(staged, ignore_errors=True)
             raise
@@ -204,37 +219,45 @@ def _adapter_name(registered_model: str, version: str | None, load_uri: str) -> 
     return re.sub(r"[^A-Za-z0-9._-]", "_", f"{registered_model}-{tag}")
 
 
-class VllmBackend:
-    """A model version as a vLLM server serves it: one HTTP client and the served model's name."""
+class OpenAIServerBackend:
+    """A model version as an OpenAI-compatible server serves it: one HTTP client and the served
+    model's name. Subclasses name the server (``SERVER``, for messages), its ``serve`` section
+    (``SECTION``) and runtime-LoRA endpoints, and say what a refusal to load an adapter means."""
+
+    SERVER = "vLLM"
+    SECTION = "vllm"
+    LOAD_PATH, UNLOAD_PATH = "/v1/load_lora_adapter", "/v1/unload_lora_adapter"
 
     def __init__(self, settings: ServeParams, instruction: str, version: str | None) -> None:
-        vllm = settings.vllm
+        server = getattr(settings, self.SECTION)
         # "http://host:8001/v1" is how OpenAI clients are usually configured; the paths add /v1 here.
-        self.base_url = vllm.base_url.rstrip("/").removesuffix("/v1")
+        self.base_url = server.base_url.rstrip("/").removesuffix("/v1")
         self.version = version
-        self.model = vllm.model or ""
-        self.instruction, self.max_tokens, self.timeout_s = instruction, settings.max_new_tokens, vllm.timeout_s
+        self.model = server.model or ""
+        self.instruction, self.max_tokens, self.timeout_s = instruction, settings.max_new_tokens, server.timeout_s
         self.adapter: str | None = None  # the adapter this backend loaded, unloaded by close()
         # The served model's prompt (its package's, read when its adapter is installed): with
         # anchoring, each page's OCR text goes into the message as in training and evaluation.
         self.prompt = PromptSpec(instruction)
         self.anchor_seconds = 0.0
-        key = os.environ.get(vllm.api_key_env)
+        key = os.environ.get(server.api_key_env)
         self.client = httpx.Client(
-            base_url=self.base_url, timeout=vllm.timeout_s,
+            base_url=self.base_url, timeout=server.timeout_s,
             headers={"Authorization": f"Bearer {key}"} if key else {},
-            limits=httpx.Limits(max_connections=vllm.max_concurrency,
-                                max_keepalive_connections=vllm.max_concurrency))
-        self.pool = ThreadPoolExecutor(vllm.max_concurrency, thread_name_prefix="claimvlm-vllm")
+            limits=httpx.Limits(max_connections=server.max_concurrency,
+                                max_keepalive_connections=server.max_concurrency))
+        self.pool = ThreadPoolExecutor(server.max_concurrency, thread_name_prefix=f"claimvlm-{self.SECTION}")
 
     @classmethod
     def open(cls, load_uri: str, version: str | None, settings: ServeParams, tracking: TrackingParams,
-             instruction: str) -> VllmBackend:
+             instruction: str) -> Self:
         backend = cls(settings, instruction, version)
         try:
+            backend._check_ready()
             if not backend.model:
                 name = _adapter_name(tracking.registered_model, version, load_uri)
-                path, rewritten, prompt = _install_adapter(load_uri, Path(settings.vllm.adapter_dir).absolute() / name)
+                adapter_dir = Path(getattr(settings, cls.SECTION).adapter_dir).absolute()
+                path, rewritten, prompt = _install_adapter(load_uri, adapter_dir / name, cls.SERVER, cls.SECTION)
                 backend.prompt = prompt or backend.prompt
                 backend._load_adapter(name, path, rewritten)
             backend._check_served()
@@ -248,42 +271,52 @@ class VllmBackend:
         try:
             response = self.client.request(method, path, json=body)
         except httpx.HTTPError as err:  # refused, reset, timed out: nothing of the request in the message
-            raise BackendError(f"no answer from the vLLM server at {self.base_url} to {path} (timeout "
+            raise BackendError(f"no answer from the {self.SERVER} server at {self.base_url} to {path} (timeout "
                                f"{self.timeout_s:g} s): {type(err).__name__}: {str(err)[:_MESSAGE_CHARS]}") from err
         if ok and response.status_code != 200:
-            raise BackendError(f"the vLLM server at {self.base_url} answered {response.status_code} to "
+            raise BackendError(f"the {self.SERVER} server at {self.base_url} answered {response.status_code} to "
                                f"{path}: {_server_message(response)}")
         return response
 
+    def _check_ready(self) -> None:
+        """Refuse a server that says it cannot serve yet (nothing to check by default)."""
+
     def _load_adapter(self, name: str, path: Path, rewritten: bool) -> None:
-        """Ask vLLM to load the adapter. Already loaded under this name counts as done, unless the
-        files were just rewritten (another model got this version number): then it is reloaded."""
+        """Ask the server to load the adapter. Already loaded under this name counts as done, unless
+        the files were just rewritten (another model got this version number): then it is reloaded."""
         body = {"lora_name": name, "lora_path": str(path)}
-        response = self._request("POST", "/v1/load_lora_adapter", body)
+        response = self._request("POST", self.LOAD_PATH, body)
         if response.status_code == 400 and "already" in _server_message(response).lower():
             if not rewritten:
-                self.model = name  # loaded by another replica or an earlier start: not ours to unload
+                self._use_adapter(name, ours=False)  # another replica or an earlier start: not ours to unload
                 return
-            self._request("POST", "/v1/unload_lora_adapter", {"lora_name": name})
-            response = self._request("POST", "/v1/load_lora_adapter", body)
-        if response.status_code == 404 and _server_message(response) == "Not Found":
-            raise BackendError(f"the vLLM server at {self.base_url} has no runtime LoRA loading: start it with "
-                               "--enable-lora and VLLM_ALLOW_RUNTIME_LORA_UPDATING=True, or on merged weights "
-                               "with serve.vllm.model set")
+            self._request("POST", self.UNLOAD_PATH, {"lora_name": name})
+            response = self._request("POST", self.LOAD_PATH, body)
+        self._refuse_no_runtime_lora(response)
         if response.status_code != 200:
-            raise BackendError(f"the vLLM server at {self.base_url} did not load the adapter {name} from {path} "
-                               f"({response.status_code}: {_server_message(response)}); does it see "
-                               "serve.vllm.adapter_dir at the same path?")
-        self.adapter = self.model = name
+            raise BackendError(f"the {self.SERVER} server at {self.base_url} did not load the adapter {name} from "
+                               f"{path} ({response.status_code}: {_server_message(response)}); does it see "
+                               f"serve.{self.SECTION}.adapter_dir at the same path?")
+        self._use_adapter(name, ours=True)
+
+    def _use_adapter(self, name: str, ours: bool) -> None:
+        """Read with the adapter ``name`` from now on; ``ours``: this backend loaded it (close unloads)."""
+        self.model = name
+        if ours:
+            self.adapter = name
+
+    def _refuse_no_runtime_lora(self, response: httpx.Response) -> None:
+        """BackendError saying how to start the server when ``response`` means it cannot load
+        adapters at run time; nothing otherwise."""
 
     def _check_served(self) -> None:
         response = self._request("GET", "/v1/models", ok=True)
         try:
             served = [str(m.get("id")) for m in response.json()["data"]]
         except (ValueError, KeyError, TypeError, AttributeError):
-            raise BackendError(f"the vLLM server at {self.base_url} sent a malformed /v1/models") from None
+            raise BackendError(f"the {self.SERVER} server at {self.base_url} sent a malformed /v1/models") from None
         if self.model not in served:
-            raise BackendError(f"the vLLM server at {self.base_url} does not serve the model {self.model!r} "
+            raise BackendError(f"the {self.SERVER} server at {self.base_url} does not serve the model {self.model!r} "
                                f"(it serves {served[:8]})")
 
     def read(self, pages: Sequence[Image.Image]) -> list[Reading]:
@@ -291,22 +324,25 @@ class VllmBackend:
         texts, self.anchor_seconds = page_texts(self.prompt, pages)
         return list(self.pool.map(self._read_page, pages, texts))
 
+    def _chat_body(self, content: list[dict[str, Any]]) -> dict[str, Any]:
+        """The chat request for one page's message ``content``."""
+        # Greedy as evaluation decodes: the server applies the checkpoint's generation_config
+        # defaults (Qwen2.5-VL-Instruct: repetition_penalty 1.05, top_p 0.8) unless the request sets them.
+        return {"model": self.model, "messages": [{"role": "user", "content": content}],
+                "max_tokens": self.max_tokens, "temperature": 0, "top_p": 1.0, "top_k": -1,
+                "repetition_penalty": 1.0, "logprobs": True}
+
     def _read_page(self, page: Image.Image, text: str) -> Reading:
         buf = io.BytesIO()
         page.save(buf, "PNG", compress_level=1)  # lossless, and fast to write
         url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
         content = [{"type": "image_url", "image_url": {"url": url}}, {"type": "text", "text": text}]
-        # Greedy as evaluation decodes: vLLM applies the checkpoint's generation_config defaults
-        # (Qwen2.5-VL-Instruct: repetition_penalty 1.05, top_p 0.8) unless the request sets them.
-        body = {"model": self.model, "messages": [{"role": "user", "content": content}],
-                "max_tokens": self.max_tokens, "temperature": 0, "top_p": 1.0, "top_k": -1,
-                "repetition_penalty": 1.0, "logprobs": True}
-        response = self._request("POST", "/v1/chat/completions", body, ok=True)
+        response = self._request("POST", "/v1/chat/completions", self._chat_body(content), ok=True)
         try:
             choice = response.json()["choices"][0]
             return to_reading(choice["message"]["content"] or "", (choice.get("logprobs") or {}).get("content"))
         except (ValueError, KeyError, IndexError, TypeError, AttributeError) as err:
-            raise BackendError(f"the vLLM server at {self.base_url} sent a malformed chat completion "
+            raise BackendError(f"the {self.SERVER} server at {self.base_url} sent a malformed chat completion "
                                f"({type(err).__name__})") from None
 
     def close(self) -> None:
@@ -315,11 +351,26 @@ class VllmBackend:
         if self.adapter is not None:
             name, self.adapter = self.adapter, None
             try:
-                response = self.client.post("/v1/unload_lora_adapter", json={"lora_name": name})
+                response = self.client.post(self.UNLOAD_PATH, json={"lora_name": name})
                 problem = "" if response.status_code == 200 else f"{response.status_code} {_server_message(response)}"
             except httpx.HTTPError as err:
                 problem = type(err).__name__
             if problem:
-                log.warning("the vLLM server at %s did not unload the adapter %s: %s", self.base_url, name, problem)
+                log.warning("the %s server at %s did not unload the adapter %s: %s", self.SERVER, self.base_url,
+                            name, problem)
         self.pool.shutdown(wait=True, cancel_futures=True)
         self.client.close()
+
+
+class VllmBackend(OpenAIServerBackend):
+    """A model version as a vLLM server serves it (``serve.vllm``)."""
+
+    SERVER = "vLLM"
+    SECTION = "vllm"
+    LOAD_PATH, UNLOAD_PATH = "/v1/load_lora_adapter", "/v1/unload_lora_adapter"
+
+    def _refuse_no_runtime_lora(self, response: httpx.Response) -> None:
+        if response.status_code == 404 and _server_message(response) == "Not Found":
+            raise BackendError(f"the vLLM server at {self.base_url} has no runtime LoRA loading: start it with "
+                               "--enable-lora and VLLM_ALLOW_RUNTIME_LORA_UPDATING=True, or on merged weights "
+                               "with serve.vllm.model set")
