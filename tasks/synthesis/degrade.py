@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from claimvlm.synthesis.mixing import MIXING_STEPS
+
 WHITE = (255, 255, 255)
 
 
@@ -215,6 +217,9 @@ STEPS: dict[str, type] = {
     "shadow": Shadow,
     "binarize": Binarize,
     "streaks": Streaks,
+    # Document-level mixing (mixing.py): distractors from other documents in the margins, and
+    # backgrounds blended in; labels stay true. Off unless listed (train.augment, a profile).
+    **MIXING_STEPS,
 }
 
 

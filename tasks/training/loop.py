@@ -5,7 +5,10 @@ Each :class:`StepLog` is one optimizer step (``grad_accum`` micro-batches of ``b
 every process). The loop stops with :class:`TrainingDiverged` at the first non-finite loss or
 exploding grad norm, and turns an out-of-memory error into :class:`OutOfMemory` naming the knobs
 that reduce memory. SIGTERM (a pre-empted node) finishes the step, checkpoints and raises
-:class:`Preempted`; ``--resume`` then continues where it stopped.
+:class:`Preempted`; ``--resume`` then continues where it stopped. After every step the anomaly
+monitor (claimvlm.training.anomaly, ``train.anomaly``) looks at the series so far; with policy
+"stop" a stopping finding ends the run after that step like early stopping does (validated,
+checkpointed, ``Outcome.stop_reason`` set), without an exception.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from claimvlm.dataset.reader import DataError, examples_from
 from claimvlm.errors import ClaimvlmError
 from claimvlm.model.source import IGNORE_INDEX
 from claimvlm.training import checkpoint
+from claimvlm.training.anomaly import AnomalyMonitor, Finding
 from claimvlm.training.data import Batches
 from claimvlm.training.methods import MethodError, thaw_schedule
 from claimvlm.training.params import TrainParams
@@ -52,6 +56,7 @@ class StepLog:
     samples: int  # examples in the step, all processes
     tokens: int  # non-padding input tokens in the step, all processes
     seconds: float = 0.0  # wall time of the step
+    data_seconds: float = 0.0  # of which waiting for batches (read, augment, encode, to device); mean of processes
     ids: tuple[str, ...] = ()  # the examples this process saw, in order
     val_loss: float | None = None  # validation loss after this step, when evaluated
 
@@ -66,6 +71,9 @@ class Outcome:
     world_size: int = 1
     history: list[dict[str, float]] = field(default_factory=list)  # validation evaluations
     rank_checksums: list[str] = field(default_factory=list)  # one per process: equal when in sync
+    anomalies: list[Finding] = field(default_factory=list)  # the anomaly monitor's findings, in order
+    anomaly_report: dict[str, Any] = field(default_factory=dict)  # AnomalyMonitor.report(): anomalies.json
+    stop_reason: str | None = None  # set when train.anomaly's policy stopped the run
 
 
 _DIVERGED_HINT = ("try a lower train.learning_rate, gradient clipping (train.max_grad_norm, e.g. 1.0), "
@@ -158,14 +166,16 @@ class _Sigterm:
 
 def run_training(model: nn.Module, batches: Batches, params: TrainParams, *,
                  val: Batches | None = None, checkpoint_dir: Path | None = None, resume: bool = False,
-                 on_step: Callable[[StepLog], None] | None = None) -> Outcome:
+                 on_step: Callable[[StepLog], None] | None = None,
+                 on_anomaly: Callable[[Finding], None] | None = None) -> Outcome:
     """Train up to ``params.max_steps`` optimizer steps; the model is updated in place.
 
     ``checkpoint_dir`` enables checkpoints every ``params.checkpoint_every`` steps and at the end;
     ``resume`` continues from the newest complete one there (same steps, samples, order and
     losses as an uninterrupted run). With ``val``, the validation loss is computed every
     ``params.eval_every`` steps and at the end, early stopping applies, and the model ends with
-    the weights of the best evaluation. ``on_step`` runs on the main process after every step.
+    the weights of the best evaluation. ``on_step`` runs on the main process after every step,
+    ``on_anomaly`` there for every new anomaly finding (before ``on_step`` of its step).
     """
     from transformers import get_linear_schedule_with_warmup
 
@@ -189,6 +199,9 @@ def run_training(model: nn.Module, batches: Batches, params: TrainParams, *,
         out.history, bad_evals = state["history"], int(state["bad_evals"])
         out.best_step, out.best_val_loss = state["best_step"], state["best_val_loss"]
         out.stopped_early = bool(state["stopped_early"])
+    monitor = AnomalyMonitor(params.anomaly, push=accelerator.is_main_process)
+    monitor.replay(out.logs)  # the detectors are pure in the series: the same findings again
+    anomaly_stopped = monitor.stop is not None
 
     def save(step: int) -> None:
         if checkpoint_dir is not None:
@@ -204,7 +217,13 @@ def run_training(model: nn.Module, batches: Batches, params: TrainParams, *,
         while step < params.max_steps and not out.stopped_early:
             step += 1
             log = _step(model, batches, params, accelerator, optimizer, scheduler, trainable, step)
-            if val is not None and (step % params.eval_every == 0 or step == params.max_steps):
+            found = monitor.observe(log)
+            if on_anomaly is not None and accelerator.is_main_process:
+                for finding in found:
+                    on_anomaly(finding)
+            stop = _anomaly_stop(monitor, accelerator)
+            anomaly_stopped = anomaly_stopped or stop
+            if val is not None and (step % params.eval_every == 0 or step == params.max_steps or stop):
                 loss = validation_loss(model, val, accelerator)
                 log = StepLog(**{**asdict(log), "val_loss": loss})
                 out.history.append({"step": step, "val_loss": loss})
@@ -218,6 +237,8 @@ def run_training(model: nn.Module, batches: Batches, params: TrainParams, *,
                 else:
                     bad_evals += 1
                     out.stopped_early = 0 < params.early_stopping_patience <= bad_evals
+            if stop:
+                out.stopped_early = True
             out.logs.append(log)
             if on_step is not None and accelerator.is_main_process:
                 on_step(log)
@@ -225,6 +246,10 @@ def run_training(model: nn.Module, batches: Batches, params: TrainParams, *,
                 save(step)
             if sigterm.hit:
                 raise Preempted(f"SIGTERM: stopped after step {step}, checkpoint written; continue with --resume")
+    monitor.finish()
+    out.anomalies, out.anomaly_report = list(monitor.findings), monitor.report()
+    if anomaly_stopped:
+        out.stop_reason = monitor.stop_reason or "an anomaly found on another process (train.anomaly.policy stop)"
     accelerator.wait_for_everyone()  # the main process's best/ is complete before anyone reads it
     if out.best_step is not None and (not out.logs or out.best_step != out.logs[-1].step):
         if best_weights is None and checkpoint_dir is not None:
@@ -233,6 +258,18 @@ def run_training(model: nn.Module, batches: Batches, params: TrainParams, *,
             checkpoint.restore_weights(accelerator.unwrap_model(model), best_weights)
     out.rank_checksums = _rank_checksums(model, optimizer, accelerator)
     return out
+
+
+def _anomaly_stop(monitor: AnomalyMonitor, accelerator: Any) -> bool:
+    """Whether the anomaly policy stops the run now, decided alike on every process (a timing
+    finding may come on one process only)."""
+    if not monitor.stop_on:
+        return False
+    stop = monitor.stop is not None
+    if accelerator.num_processes > 1:
+        flag = torch.tensor([float(stop)], device=accelerator.device)
+        stop = bool(accelerator.reduce(flag, reduction="sum").item() > 0)
+    return stop
 
 
 def _rank_checksums(model: nn.Module, optimizer: Any, accelerator: Any) -> list[str]:
@@ -260,12 +297,14 @@ def _step(model: nn.Module, batches: Batches, params: TrainParams, accelerator: 
     thaw_schedule(accelerator.unwrap_model(model), params, step)
     lr = float(scheduler.get_last_lr()[0])
     fp16 = params.precision == "fp16"
-    losses, ids, samples, tokens, grad_norm = [], [], 0, 0, 0.0
+    losses, ids, samples, tokens, grad_norm, waited = [], [], 0, 0, 0.0, 0.0
     try:
         for k in range(params.grad_accum):
             micro = (step - 1) * params.grad_accum + k
+            asked = time.perf_counter()
             keys, batch = batches.get(micro, accelerator.process_index, accelerator.num_processes)
             batch = {name: v.to(accelerator.device) for name, v in batch.items()}
+            waited += time.perf_counter() - asked
             if not bool((batch["labels"] != IGNORE_INDEX).any()):
                 raise DataError("a batch has no supervised (answer) tokens: check the records' assistant turns")
             with accelerator.accumulate(model), accelerator.autocast():
@@ -292,11 +331,13 @@ def _step(model: nn.Module, batches: Batches, params: TrainParams, accelerator: 
                               f"max_pixels {params.max_pixels}, method {params.method}, "
                               f"gradient_checkpointing {params.gradient_checkpointing}); {_OOM_HINT}") from err
         raise
-    totals = torch.tensor([sum(losses) / len(losses), samples, tokens], dtype=torch.float64, device=accelerator.device)
+    totals = torch.tensor([sum(losses) / len(losses), samples, tokens, waited], dtype=torch.float64,
+                          device=accelerator.device)
     totals = accelerator.reduce(totals, reduction="sum")
-    return StepLog(step=step, loss=float(totals[0]) / accelerator.num_processes, lr=lr, grad_norm=grad_norm,
+    world = accelerator.num_processes
+    return StepLog(step=step, loss=float(totals[0]) / world, lr=lr, grad_norm=grad_norm,
                    samples=int(totals[1]), tokens=int(totals[2]), seconds=time.perf_counter() - started,
-                   ids=tuple(ids))
+                   data_seconds=float(totals[3]) / world, ids=tuple(ids))
 
 
 def _check_grad_norm(grad_norm: float, fp16: bool, step: int, lr: float, params: TrainParams,

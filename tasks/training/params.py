@@ -29,6 +29,88 @@ class FreezeParams(Section):
     unfreeze_at: dict[int, tuple[Literal["vision", "merger", "language"], ...]] = Field(default_factory=dict)
 
 
+AnomalyKind = Literal["loss_spike", "plateau", "grad_norm_drift", "throughput_drop", "loader_stall"]
+
+
+class LossSpikeParams(Section):
+    """A step's loss above the rolling median of the previous ``window`` steps by ``k`` robust
+    deviations (1.4826 x MAD, at least ``min_rel`` x the median), once ``warmup`` steps have passed."""
+
+    enabled: bool = True
+    window: int = Field(20, ge=5)
+    k: float = Field(6.0, gt=0)
+    min_rel: float = Field(0.1, ge=0, description="the deviation's floor as a share of the median (a flat loss "
+                           "has a MAD near 0)")
+    warmup: int = Field(10, ge=0)
+
+
+class PlateauParams(Section):
+    """The loss's ``window``-step mean improved by less than ``min_improvement`` (relative) over the
+    last ``steps`` steps."""
+
+    enabled: bool = True
+    window: int = Field(20, gt=0)
+    steps: int = Field(50, gt=0)
+    min_improvement: float = Field(0.01, ge=0)
+
+
+class GradNormDriftParams(Section):
+    """The median grad norm of the last ``window`` steps over ``factor`` x that of the ``window``
+    before (both after ``warmup``)."""
+
+    enabled: bool = True
+    window: int = Field(20, ge=2)
+    factor: float = Field(3.0, gt=1)
+    warmup: int = Field(10, ge=0)
+
+
+class ThroughputDropParams(Section):
+    """Samples/s under ``fraction`` x the median of the previous ``window`` steps, ``patience``
+    steps in a row (steps up to ``warmup`` pay one-time set-up and are not compared)."""
+
+    enabled: bool = True
+    window: int = Field(20, ge=2)
+    fraction: float = Field(0.5, gt=0, lt=1)
+    patience: int = Field(3, gt=0)
+    warmup: int = Field(5, ge=0)
+
+
+class LoaderStallParams(Section):
+    """A step waited over ``seconds`` for its batches, or data loading took over ``share`` of each of
+    ``patience`` steps in a row (the loop is input-bound)."""
+
+    enabled: bool = True
+    seconds: float = Field(30.0, gt=0)
+    share: float = Field(0.9, gt=0, le=1)
+    patience: int = Field(5, gt=0)
+    warmup: int = Field(1, ge=0)
+
+
+class AnomalyParams(Section):
+    """Online anomaly detection over the step series (claimvlm.training.anomaly). Findings go to
+    MLflow (tags ``anomaly.<kind>``, artifact anomalies.json) and the training report; with policy
+    "stop" a finding of a ``stop_on`` kind ends the run after its step, checkpointed, the reason recorded."""
+
+    policy: Literal["log", "stop"] = "log"
+    stop_on: tuple[AnomalyKind, ...] = ("loss_spike", "grad_norm_drift")
+    loss_spike: LossSpikeParams = LossSpikeParams()
+    plateau: PlateauParams = PlateauParams()
+    grad_norm_drift: GradNormDriftParams = GradNormDriftParams()
+    throughput_drop: ThroughputDropParams = ThroughputDropParams()
+    loader_stall: LoaderStallParams = LoaderStallParams()
+    pushgateway: str | None = Field(None, description="a Prometheus Pushgateway (host:port or URL) the main "
+                                    "process pushes the step metrics to (infra/prometheus/training-alerts.yml); "
+                                    "null pushes nothing")
+    push_every: int = Field(10, gt=0, description="optimizer steps between pushes (findings push at once)")
+
+    @model_validator(mode="after")
+    def _stoppable(self) -> AnomalyParams:
+        off = [k for k in self.stop_on if not getattr(self, k).enabled]
+        if self.policy == "stop" and off:
+            raise ValueError(f"stop_on names disabled detectors {off}: enable them or drop them from stop_on")
+        return self
+
+
 class TrainParams(Section):
     model: str = Field("models/base/claimvlm-tiny", description='a local checkpoint folder (default: the '
                        'pretrained tiny base shipped in the repository), a hub id, or "tiny" (built from its config, '
@@ -63,7 +145,9 @@ class TrainParams(Section):
         2, ge=0, description="evaluations without improvement before stopping; 0 never stops early")
     early_stopping_min_delta: float = Field(0.0, ge=0)
     # Online augmentation from the degradation step table: only steps that keep every value
-    # legible and in frame (the label must stay true), drawn anew per sample and epoch.
+    # legible and in frame (the label must stay true), drawn anew per sample and epoch. The
+    # document-level mixing steps "cutmix" and "mixup" (claimvlm.synthesis.mixing) are off unless
+    # listed here; params.yaml shows them commented out (benchmarks/mixing_ab.py: their A/B).
     augment: tuple[StepParams, ...] = (
         StepParams(name="rotate", p=0.3, args={"max_degrees": 1.0}),
         StepParams(name="gaussian_blur", p=0.2, args={"sigma": (0.2, 0.6)}),
@@ -77,6 +161,7 @@ class TrainParams(Section):
         0, ge=0, description="transcription exercises copy a window of up to this many lines; 0: the whole anchor")
     tokenizer_texts: int = Field(
         3000, ge=0, description='"tiny" only: generated labels added to the dataset text the tokenizer learns from')
+    anomaly: AnomalyParams = AnomalyParams()
 
     @model_validator(mode="after")
     def _pixels(self) -> TrainParams:

@@ -4,7 +4,10 @@ Layout of ``out`` (paths come from dvc.yaml through the CLI): ``base/`` the tiny
 when ``train.model`` is "tiny", ``checkpoints/`` (kept across runs for ``--resume``; ``run.json``
 there names the run they belong to), ``model/`` the packaged trained model. ``reports`` gets
 ``metrics.json`` (DVC metrics), ``steps.csv`` (DVC plots), ``loss.png`` and ``run.json`` (the
-MLflow run and model URI the evaluation stage reads).
+MLflow run and model URI the evaluation stage reads). Anomaly findings (claimvlm.training.anomaly)
+show in all three: ``anomalies`` and ``stop_reason`` in metrics.json, an ``anomaly`` column in
+steps.csv, markers on loss.png; in MLflow as tags ``anomaly.<kind>`` (the first step) and the
+artifact ``anomalies.json``.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import hashlib
 import json
 import random
 import shutil
+from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -27,6 +31,7 @@ from claimvlm.model.placement import attention_implementation
 from claimvlm.model.source import TinySpec, build_tiny, load, resolve_source
 from claimvlm.training import checkpoint
 from claimvlm.training.data import Batches
+from claimvlm.training.anomaly import Finding
 from claimvlm.training.loop import Outcome, StepLog, run_training
 from claimvlm.training.methods import apply_method, quantization_config, require_qlora
 from claimvlm.training.params import TrainParams
@@ -48,6 +53,8 @@ class TrainResult:
     model_dir: Path
     run_id: str | None
     model_uri: str | None
+    stop_reason: str | None = None  # the anomaly that stopped the run (train.anomaly.policy stop)
+    anomalies: tuple[Finding, ...] = ()
 
 
 def _texts(examples: list[Any]) -> list[str]:
@@ -168,19 +175,55 @@ def _start(ckpts: Path, identity: dict[str, Any], resume: Resume) -> dict[str, A
 
 
 def write_reports(reports: Path, outcome: Outcome, result: dict[str, Any]) -> None:
-    """metrics.json, steps.csv and loss.png for DVC (`dvc metrics show`, `dvc plots show`)."""
+    """metrics.json, steps.csv and loss.png for DVC (`dvc metrics show`, `dvc plots show`); the
+    anomaly findings in each (``result`` gets ``anomalies`` and ``stop_reason``)."""
     reports.mkdir(parents=True, exist_ok=True)
+    result = {**result, "anomalies": outcome.anomaly_report.get("summary", {}), "stop_reason": outcome.stop_reason}
     (reports / "metrics.json").write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
+    at: dict[int, list[str]] = {}
+    for finding in outcome.anomalies:
+        at.setdefault(finding.step, []).append(finding.kind)
     with (reports / "steps.csv").open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["step", "loss", "val_loss", "lr", "grad_norm", "samples", "tokens", "seconds"])
+        w.writerow(["step", "loss", "val_loss", "lr", "grad_norm", "samples", "tokens", "seconds", "data_seconds",
+                    "anomaly"])
         for log in outcome.logs:
             w.writerow([log.step, f"{log.loss:.6g}", "" if log.val_loss is None else f"{log.val_loss:.6g}",
-                        f"{log.lr:.6g}", f"{log.grad_norm:.6g}", log.samples, log.tokens, f"{log.seconds:.4f}"])
-    plot_losses(outcome.logs, reports / "loss.png")
+                        f"{log.lr:.6g}", f"{log.grad_norm:.6g}", log.samples, log.tokens, f"{log.seconds:.4f}",
+                        f"{log.data_seconds:.4f}", " ".join(at.get(log.step, []))])
+    plot_losses(outcome.logs, reports / "loss.png", outcome.anomalies, outcome.stop_reason)
 
 
-def plot_losses(logs: list[StepLog], path: Path) -> Path:
+def log_anomaly(finding: Finding, seen: set[str]) -> None:
+    """One new finding into the active MLflow run, as it happens: tag ``anomaly.<kind>`` = the step
+    of the kind's first finding (later ones go into anomalies.json)."""
+    import mlflow
+
+    if finding.kind not in seen:
+        seen.add(finding.kind)
+        mlflow.set_tag(f"anomaly.{finding.kind}", str(finding.step))
+
+
+def log_anomalies(outcome: Outcome) -> None:
+    """All the run's findings into the active MLflow run: anomalies.json, the first-step tags (a
+    resumed run's earlier findings too) and ``anomaly.stop_reason`` when the policy stopped it."""
+    import mlflow
+
+    seen: set[str] = set()
+    for finding in outcome.anomalies:
+        log_anomaly(finding, seen)
+    if outcome.stop_reason is not None:
+        mlflow.set_tag("anomaly.stop_reason", outcome.stop_reason[:5000])
+    if outcome.anomaly_report:
+        mlflow.log_dict(outcome.anomaly_report, "anomalies.json")
+
+
+_ANOMALY_COLORS = {"loss_spike": "tab:red", "grad_norm_drift": "tab:purple", "plateau": "tab:gray",
+                   "throughput_drop": "tab:olive", "loader_stall": "tab:brown"}
+
+
+def plot_losses(logs: list[StepLog], path: Path, anomalies: Sequence[Finding] = (),
+                stop_reason: str | None = None) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -191,6 +234,13 @@ def plot_losses(logs: list[StepLog], path: Path) -> Path:
     evals = [x for x in logs if x.val_loss is not None]
     if evals:
         ax.plot([x.step for x in evals], [x.val_loss for x in evals], "o-", label="validation loss")
+    labelled: set[str] = set()
+    for finding in anomalies:  # a dashed line at each finding's step, one legend entry per kind
+        ax.axvline(finding.step, color=_ANOMALY_COLORS.get(finding.kind, "black"), ls="--", lw=0.8,
+                   label=None if finding.kind in labelled else f"anomaly: {finding.kind}")
+        labelled.add(finding.kind)
+    if stop_reason is not None:
+        ax.set_title(stop_reason.split(":")[0], fontsize=8)
     ax.set_xlabel("optimizer step")
     ax.set_ylabel("loss (per answer token)")
     ax.set_yscale("log")
@@ -251,8 +301,16 @@ def train(dataset: Path, out: Path, reports: Path, params: TrainParams, tracking
                 if logger is not None:
                     logger.log_step(log.step, _step_metrics(log))
 
+            tagged: set[str] = set()
+
+            def on_anomaly(finding: Finding) -> None:
+                if not bar.disable:
+                    bar.write(f"anomaly: {finding.message}" + (" -> stopping" if finding.stop else ""))
+                if logger is not None:
+                    log_anomaly(finding, tagged)
+
             outcome = run_training(model, batches, params, val=val, checkpoint_dir=ckpts,
-                                   resume=earlier is not None, on_step=on_step)
+                                   resume=earlier is not None, on_step=on_step, on_anomaly=on_anomaly)
         samples_s, tokens_s = throughput(outcome.logs)
         result = {"steps": len(outcome.logs), "resumed_at": outcome.resumed_at, "final_loss": outcome.logs[-1].loss,
                   "best_step": outcome.best_step, "best_val_loss": outcome.best_val_loss,
@@ -263,6 +321,7 @@ def train(dataset: Path, out: Path, reports: Path, params: TrainParams, tracking
             save_trained(model, processor, model_dir, base_dir=base,
                          embed_base_max_mb=tracking.embed_base_max_mb, prompt=prompt_of(dataset))
             write_reports(reports, outcome, result)
+            log_anomalies(outcome)
             summary = {"final_loss": result["final_loss"], "train_samples_per_s": samples_s,
                        "train_tokens_per_s": tokens_s}
             if outcome.best_val_loss is not None:
@@ -275,7 +334,8 @@ def train(dataset: Path, out: Path, reports: Path, params: TrainParams, tracking
     return TrainResult(steps=len(outcome.logs), resumed_at=outcome.resumed_at, final_loss=outcome.logs[-1].loss,
                        best_step=outcome.best_step, best_val_loss=outcome.best_val_loss,
                        stopped_early=outcome.stopped_early, samples_per_s=samples_s, tokens_per_s=tokens_s,
-                       model_dir=model_dir, run_id=run_id, model_uri=model_uri)
+                       model_dir=model_dir, run_id=run_id, model_uri=model_uri, stop_reason=outcome.stop_reason,
+                       anomalies=tuple(outcome.anomalies))
 
 
 def _progress(total: int, enabled: bool) -> Any:
