@@ -58,6 +58,9 @@ def export_command(
                       f"{v.metrics['weighted_score']:.3f} ({v.deltas['weighted_score']:+.3f})",
                       f"{'yes' if v.servable else 'NO'}: {v.reason}")
     console.print(table)
+    for row in result.weight_only.values():  # the optional AWQ/GPTQ rows (GPU only)
+        size = "" if row.disk_bytes is None else f", {row.disk_bytes / 2**20:.1f} MB"
+        console.print(f"{row.name}: {row.status}{size}", markup=False)
     console.print(f"report: {result.report_path}", markup=False)
     if not result.passed:
         console.print("parity failed: " + "; ".join(result.parity.reasons()), style="red", markup=False,

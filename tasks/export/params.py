@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from claimvlm.settings import Section
@@ -19,3 +21,9 @@ class ExportParams(Section):
         "its merged export and the serving backend")
     max_int8_drop: float = Field(0.05, ge=0, le=1, description="weighted_score the int8 copy may lose; more is "
                                  "reported as not servable")
+    # Optional rows (claimvlm.export.weight_only): made only where there is a CUDA device and
+    # llmcompressor; elsewhere the report shows them refused, and nothing else changes.
+    weight_only: tuple[Literal["awq", "gptq"], ...] = Field(
+        ("awq", "gptq"), description="4-bit weight-only exports by llm-compressor (GPU only), reported beside "
+        "int8; () leaves the rows out")
+    calibration_samples: int = Field(64, gt=0, description="train-split pages the AWQ/GPTQ calibration reads")

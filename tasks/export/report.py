@@ -46,9 +46,33 @@ def _parity_cell(name: str, parity: ParityResult) -> str:
     return f"{'pass' if ok else 'FAIL'} (max Δ {own.max_logprob_diff:.2g})"
 
 
+def _weight_only(rows: Mapping[str, Any]) -> list[str]:
+    """The optional 4-bit rows (claimvlm.export.weight_only.WeightOnlyRow): made, or why not."""
+    if not rows:
+        return []
+    head = ["variant", "status", "size on disk", *(f"{m}{' ↓' if m in LOWER_IS_BETTER else ''} (Δ, Δ int8)"
+                                                   for m in SHOWN), "calibration pages", "quantise s", "library"]
+    table = [head]
+    for name, r in rows.items():
+        if r.metrics:
+            cells = [f"{_num(r.metrics[m])} ({_num(r.deltas[m], signed=True)}, "
+                     f"{_num(r.deltas_int8.get(m), signed=True)})" for m in SHOWN]
+        else:
+            cells = ["–"] * len(SHOWN)
+        table.append([name, r.status, "–" if r.disk_bytes is None else _mb(r.disk_bytes), *cells,
+                      "–" if r.calibration is None else str(r.calibration),
+                      "–" if r.quantize_s is None else f"{r.quantize_s:.0f}", r.library or "–"])
+    intro = ("4-bit weight-only copies (W4A16, group 128; vision tower and lm_head kept in 16 bit) made by "
+             "llm-compressor, calibrated on train-split pages and scored like the variants above (Δ: against "
+             "the original package; Δ int8: against the int8 copy). GPU only: without a CUDA device or "
+             "llmcompressor they are refused here and made by `benchmarks/gpu_quantize.py` on a GPU "
+             "machine. Not held to parity; served by vLLM (compressed-tensors). See docs/export-awq-gptq.md.")
+    return ["## Weight-only 4-bit (AWQ, GPTQ)", "", intro, "", *_table(table)]
+
+
 def write_report(path: Path, variants: Mapping[str, Any], parity: ParityResult, params: ExportParams,
-                 documents: int, canary: Sequence[str]) -> Path:
-    """``report.md`` at ``path``."""
+                 documents: int, canary: Sequence[str], weight_only: Mapping[str, Any] | None = None) -> Path:
+    """``report.md`` at ``path``; ``weight_only``: the optional AWQ/GPTQ rows."""
     head = ["variant", "size on disk", "weights in memory", "s/page", "ms/token",
             *(f"{m}{' ↓' if m in LOWER_IS_BETTER else ''} (Δ)" for m in SHOWN), "parity", "servable"]
     rows = [head]
@@ -80,7 +104,8 @@ def write_report(path: Path, variants: Mapping[str, Any], parity: ParityResult, 
              "favour of torchao): CPU engines only; serve it with `serve.device: cpu`."),
              ("- Weights in memory count parameters, buffers and the int8 weights of quantised layers, not "
              "activations or the KV cache.")]
-    md = ["# Export report", "", intro, "", rule, "", *_table(rows), "## Parity by candidate", "", *_table(checks),
+    md = ["# Export report", "", intro, "", rule, "", *_table(rows), *_weight_only(weight_only or {}),
+          "## Parity by candidate", "", *_table(checks),
           "## Parity by page", "", *_table(pages), "## Notes", "", *notes, ""]
     path.write_text("\n".join(md), encoding="utf-8")
     return path

@@ -7,6 +7,9 @@ own :func:`claimvlm.evaluation.stage.evaluate` on the same test split, timed on 
 weighed on disk and in memory, and the exports are held to :mod:`claimvlm.export.parity` on the
 canary pages. ``out/merged`` and ``out/int8`` are the packages; ``reports`` gets
 ``metrics.json`` (DVC metrics), ``report.md`` and each variant's evaluation under ``evaluation/``.
+The 4-bit weight-only exports (AWQ, GPTQ: :mod:`claimvlm.export.weight_only`) are optional rows
+beside them: made and scored the same way where there is a CUDA device and llmcompressor, shown
+as refused elsewhere (the CPU run is otherwise unchanged).
 Nothing is registered in MLflow, and the registry's champion is not scored here (the evaluate stage does).
 """
 
@@ -16,7 +19,7 @@ import json
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +57,7 @@ class ExportResult:
     parity: ParityResult
     metrics_path: Path
     report_path: Path
+    weight_only: dict[str, Any] = field(default_factory=dict)  # claimvlm.export.weight_only.WeightOnlyRow
 
 
 def latency(model: Any, processor: Any, pages: Sequence[Any], texts: str | Sequence[str], max_new_tokens: int, *,
@@ -114,6 +118,7 @@ def export(dataset: Path, model_dir: Path, out_dir: Path, reports_dir: Path, par
     from claimvlm.export.optimise import disk_bytes, export_int8, export_merged, memory_bytes
     from claimvlm.export.parity import parity_check
     from claimvlm.export.report import write_report
+    from claimvlm.export.weight_only import weight_only_rows
     from claimvlm.model.package import load_trained, read_prompt
     from claimvlm.serving.hf import TransformersBackend
 
@@ -157,13 +162,16 @@ def export(dataset: Path, model_dir: Path, out_dir: Path, reports_dir: Path, par
         deltas = {k: v - original[k] for k, v in m["metrics"].items()}
         variants[name] = Variant(name, paths[name], m["metrics"], deltas, m["disk_bytes"], m["memory_bytes"],
                                  m["s_per_page"], m["ms_per_token"], ok, reason)
+    four_bit = weight_only_rows(dataset, model_dir, out_dir, reports_dir, params.weight_only,
+                                params.calibration_samples, evaluate, tracking, original,
+                                measured.get("int8", {}).get("metrics"), progress=progress)
     reports_dir.mkdir(parents=True, exist_ok=True)
     metrics_path = reports_dir / "metrics.json"
     metrics_path.write_text(json.dumps(_finite({
         "passed": parity.passed, "test_documents": len(test), "canary": [ex.key for ex in canaries],
         "variants": {k: {**asdict(v), "path": str(v.path)} for k, v in variants.items()},
-        "parity": parity.to_json(),
+        "parity": parity.to_json(), "weight_only": {k: asdict(r) for k, r in four_bit.items()},
     }), indent=1, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
     report_path = write_report(reports_dir / "report.md", variants, parity, params, len(test),
-                               [ex.key for ex in canaries])
-    return ExportResult(parity.passed, variants, parity, metrics_path, report_path)
+                               [ex.key for ex in canaries], weight_only=four_bit)
+    return ExportResult(parity.passed, variants, parity, metrics_path, report_path, four_bit)
