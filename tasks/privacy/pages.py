@@ -139,7 +139,7 @@ def _overlaps(a: Box, b: Box) -> bool:
 # A run of digits (OCR look-alikes counted, groups joined by hyphens) long enough to be an
 # account, chart, card, phone or registration number. Dates are the one long number a claim page is
 # full of, so they are let through by shape.
-_LONG_NUMBER = re.compile(r"(?<![0-9A-Za-z])[\dOoIl](?:[\dOoIl]|-(?=[\dOoIl])){6,}(?![0-9A-Za-z])")
+_LONG_NUMBER = re.compile(rf"{P.NB}{P.D}(?:{P.D}|-(?={P.D})){{6,}}{P.NA}")
 _DATE = re.compile(r"(?:19|20)\d\d[\- ]?(?:0[1-9]|1[0-2])[\- ]?(?:0[1-9]|[12]\d|3[01])")
 MIN_UNTYPED_DIGITS = 7
 

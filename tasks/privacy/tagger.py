@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable, Sequence
-from functools import cache
 from pathlib import Path
 
 from claimvlm.privacy import namelists as W
@@ -184,9 +183,8 @@ def corpus(n: int, seed: int) -> list[tuple[str, list[tuple[str, int, int]]]]:
 _local = threading.local()  # a crfsuite Tagger is not safe to share between threads
 
 
-@cache
 def available(path: Path = MODEL_PATH) -> bool:
-    return path.is_file()
+    return path.is_file()  # not cached: a model trained in this process counts at once
 
 
 def tag(text: str, path: Path = MODEL_PATH) -> list[tuple[str, int, int, float]]:
