@@ -33,27 +33,25 @@ def prefect_env(home: Path, api_url: str | None = None) -> dict[str, str]:
 
 
 @contextmanager
-def prefect_server(home: Path, timeout: float = 120) -> Iterator[str]:
-    """Start the server, wait for /api/health, yield the API URL; stop it (SIGTERM) at the end."""
-    home.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    log = (home / "server.log").open("w")
-    proc = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                            env=prefect_env(home), stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/api"
+def running_server(args: list[str], *, health: str, log_path: Path, what: str, timeout: float = 120,
+                   env: dict[str, str] | None = None, cwd: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """Start a server as a user starts it, its output in ``log_path``; wait until ``health`` answers
+    200 (RuntimeError with the log's tail if it exits or ``timeout`` passes); SIGTERM it at the end."""
+    log = log_path.open("w")
+    proc = subprocess.Popen(args, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + timeout
     try:
         while True:
             try:
-                with urllib.request.urlopen(f"{url}/health", timeout=2) as r:
+                with urllib.request.urlopen(health, timeout=2) as r:
                     if r.status == 200:
                         break
             except OSError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"prefect server did not start: {(home / 'server.log').read_text()[-3000:]}")
+                raise RuntimeError(f"{what} did not start: {log_path.read_text()[-3000:]}")
             time.sleep(0.5)
-        yield url
+        yield proc
     finally:
         proc.terminate()
         try:
@@ -61,3 +59,15 @@ def prefect_server(home: Path, timeout: float = 120) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@contextmanager
+def prefect_server(home: Path, timeout: float = 120) -> Iterator[str]:
+    """Start the server, wait for /api/health, yield the API URL; stop it (SIGTERM) at the end."""
+    home.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/api"
+    with running_server([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                        health=f"{url}/health", log_path=home / "server.log", what="prefect server",
+                        timeout=timeout, env=prefect_env(home)):
+        yield url

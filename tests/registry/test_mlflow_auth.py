@@ -9,7 +9,6 @@ import configparser
 import os
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from base64 import b64encode
@@ -20,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from claimvlm.registry.registry import champion_version, promote, register_candidate
-from tests.prefect_server import free_port
+from tests.prefect_server import free_port, running_server
 from tests.registry.test_registry import APPROVED, LINEAGE, _constant_model
 
 pytestmark = pytest.mark.slow  # a server start (~20 s on 2 busy cores): scheduled first
@@ -57,32 +56,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     env = {**os.environ, "MLFLOW_AUTH_CONFIG_PATH": str(tmp / "basic_auth.ini"), "MLFLOW_AUTH_ADMIN_USERNAME": ADMIN[0],
            "MLFLOW_AUTH_ADMIN_PASSWORD": ADMIN[1], "MLFLOW_FLASK_SERVER_SECRET_KEY": "test-csrf-key"}
     env.pop("MLFLOW_TRACKING_URI", None)
-    log = (tmp / "server.log").open("w")
-    proc = subprocess.Popen(
+    uri = f"http://127.0.0.1:{port}"
+    with running_server(
         [sys.executable, "-m", "mlflow", "server", "--app-name", "basic-auth", "--backend-store-uri",
          f"sqlite:///{tmp}/mlflow.db", "--artifacts-destination", str(tmp / "artifacts"), "--host", "127.0.0.1",
-         "--port", str(port), "--workers", "1"], cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT)
-    uri = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while True:
-        try:
-            urllib.request.urlopen(f"{uri}/health", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"mlflow server did not start: {(tmp / 'server.log').read_text()[-2000:]}")
-            time.sleep(0.5)
-    try:
+         "--port", str(port), "--workers", "1"],
+        health=f"{uri}/health", log_path=tmp / "server.log", what="mlflow server", timeout=180, env=env, cwd=tmp,
+    ):
         refused = _users(uri, {**PASSWORDS, "MLFLOW_SERVE_PASSWORD": "change-me-mlflow-serve"})
         yield Server(uri, tmp, refused, _users(uri, PASSWORDS))
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def _status(uri: str, auth: tuple[str, str] | None) -> int:
