@@ -24,7 +24,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.tasks import exponential_backoff
 
-from claimvlm.flows.stages import IO_RETRIES, StageFailed, run_tool, stage_task, stale_stages
+from claimvlm.flows.stages import IO_RETRIES, StageFailed, reproduce, run_tool, stage_task, stale_stages
 from claimvlm.orchestration import dataset_version, read_stages, stage_order, upstream
 
 DATASET_STAGE = "build"  # where data_pipeline ends and train_pipeline begins
@@ -92,7 +92,7 @@ def export_feedback(project: str) -> str:
     stages = read_stages(root / "dvc.yaml")
     if FEEDBACK_STAGE not in stages:
         return "dvc.yaml has no feedback stage: nothing exported"
-    run_tool("dvc", "repro", "-f", "--single-item", FEEDBACK_STAGE, cwd=root, stage=FEEDBACK_STAGE)
+    reproduce(root, FEEDBACK_STAGE, force=True)
     counts = root / stages[FEEDBACK_STAGE].outs[0] / "manifest.json"
     return counts.read_text(encoding="utf-8") if counts.is_file() else "exported"
 

@@ -1,9 +1,13 @@
 """Prefect tasks over the DVC pipeline: one task run per ``dvc.yaml`` stage.
 
-The flow asks DVC once, at its start, which stages are stale (``stale_stages``: one ``dvc status
---with-deps`` over its targets). A stage task then runs exactly its stage (``dvc repro
---single-item``, which itself skips a stage whose inputs did not change) when the stage was stale
-or a stage upstream of it ran in this flow; otherwise it is skipped without starting a process.
+The flow asks DVC once, at its start, which stages are stale (``stale_stages``: DVC's status
+with deps over its targets). A stage task then runs exactly its stage (DVC's reproduce of that one
+stage, which itself skips a stage whose inputs did not change) when the stage was stale or a stage
+upstream of it ran in this flow; otherwise it is skipped. Both calls go through DVC's Python API in
+the flow's own process (``dvc.repo.Repo``, in the project's folder as the current directory for
+the call, since DVC resolves targets from it): a ``dvc`` process costs a second or two of start-up
+(0.4 s of imports on an idle machine) for work that takes 50 ms in process, and the stage's own
+command still runs as its own process, as under ``dvc repro``.
 DVC's lock file and cache are the record of what is done: a flow run that was killed, started
 again, finds the finished stages up to date and skips them, with no Prefect result persistence or
 cache keys to keep in step with DVC's hashes.
@@ -17,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import json
 import os
 import signal
 import subprocess
@@ -78,17 +81,67 @@ def run_tool(name: str, *args: str, cwd: Path, ok: tuple[int, ...] | None = (0,)
     return res
 
 
-def _dvc(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return run_tool("dvc", *args, cwd=project, ok=None)
-
-
 def stale_stages(project: Path, targets: list[str]) -> set[str]:
     """The stages of ``targets``' pipelines (the targets and all they depend on) that DVC would run:
-    one ``dvc status`` process for the whole flow instead of one per stage."""
-    res = _dvc(project, "status", "--json", "--with-deps", *targets)
-    if res.returncode != 0:
-        raise StageFailed("dvc status", res.returncode, (res.stderr or res.stdout).strip()[-2000:])
-    return {name.rpartition(":")[2] for name in json.loads(res.stdout or "{}")}
+    one status for the whole flow instead of one per stage."""
+    from dvc.exceptions import DvcException
+    from dvc.repo import Repo
+
+    try:
+        with contextlib.chdir(project), Repo(str(project)) as repo:  # DVC reads targets from the cwd
+            status = repo.status(targets=targets, with_deps=True)
+    except DvcException as err:
+        raise StageFailed("dvc status", 1, str(err)) from err
+    return {name.rpartition(":")[2] for name in status}
+
+
+@contextlib.contextmanager
+def _captured_output() -> Iterator[Path]:
+    """Everything written to this process's stdout and stderr (the stage command's output included:
+    it inherits the descriptors) goes to a file for the block, then is echoed to stdout as well."""
+    import tempfile
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with tempfile.NamedTemporaryFile("w+b", prefix="stage-", suffix=".log") as log:
+        try:
+            os.dup2(log.fileno(), 1)
+            os.dup2(log.fileno(), 2)
+            yield Path(log.name)
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+            log.seek(0)
+            os.write(1, log.read())
+
+
+def reproduce(project: Path, stage: str, force: bool = False) -> tuple[bool, str]:
+    """Run one stage as ``dvc repro --single-item`` would, in this process: (whether its command
+    ran, the output). Raises StageFailed with the output's tail when the stage fails."""
+    from dvc.exceptions import DvcException
+    from dvc.repo import Repo
+
+    path = os.environ.get("PATH", "")
+    os.environ["PATH"] = stage_env()["PATH"]  # the stage's command calls this environment's `claimvlm`
+    try:
+        with _captured_output() as log:
+            try:
+                with contextlib.chdir(project), Repo(str(project)) as repo:
+                    ran = repo.reproduce(stage, single_item=True, force=force)
+                error = None
+            except DvcException as err:
+                error = err
+            output = log.read_text(encoding="utf-8", errors="replace")
+    finally:
+        os.environ["PATH"] = path
+    if error is not None:
+        raise StageFailed(stage, 1, f"{error}: {output.strip()[-2000:]}")
+    return bool(ran), output
 
 
 @contextlib.contextmanager
@@ -114,13 +167,11 @@ def _run_stage(stage: str, project: str, force: bool = False, check: bool = True
     else:
         with gpu_slot(stage):
             logger.info("running stage %s", stage)
-            res = _dvc(root, "repro", "--single-item", *(["--force"] if force else []), stage)
-        if res.returncode != 0:
-            raise StageFailed(stage, res.returncode, (res.stderr or res.stdout).strip()[-2000:])
-        for line in res.stdout.splitlines()[-20:]:
+            ran, output = reproduce(root, stage, force)
+        for line in output.splitlines()[-20:]:
             logger.info("%s | %s", stage, line)
-        # dvc repro skips a stage whose inputs did not change (an upstream stage ran but wrote the same)
-        status = "skipped" if f"Stage '{stage}' didn't change" in res.stdout else "ran"
+        # DVC skips a stage whose inputs did not change (an upstream stage ran but wrote the same)
+        status = "ran" if ran else "skipped"
     outcome = {"stage": stage, "status": status, "seconds": round(time.perf_counter() - started, 3)}
     spec = read_stages(root / "dvc.yaml")[stage]
     create_markdown_artifact(key=f"stage-{stage}", markdown=summarize(spec, root, outcome),

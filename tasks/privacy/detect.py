@@ -20,6 +20,7 @@ from pathlib import Path
 
 from claimvlm.privacy import patterns as P
 from claimvlm.privacy import tagger
+from claimvlm.privacy.formline import form_values, label_type
 from claimvlm.privacy.names import _kiwi, find_names  # noqa: F401 - _kiwi: tests check it stays unloaded
 from claimvlm.privacy.nameword import tagged_name_ok
 
@@ -120,6 +121,8 @@ def _structured(text: str) -> Iterator[Span]:
     for m in P.PHONE.finditer(text):
         if _mostly_digits(m.group()):
             yield _span(text, "phone", m.start(), m.end())
+    for m in P.PHONE_CONTEXT.finditer(text):
+        yield _span(text, "phone", m.start("v"), m.end("v"))
     for m in P.CARD.finditer(text):
         if _is_card(m, text):
             yield _span(text, "card", m.start(), m.end())
@@ -138,13 +141,36 @@ def _structured(text: str) -> Iterator[Span]:
     for kind, pattern in (("vehicle_no", P.VEHICLE), ("ip_address", P.IP_ADDRESS)):
         for m in pattern.finditer(text):
             yield _span(text, kind, m.start(), m.end())
-    for kind, pattern in (("passport", P.PASSPORT_CONTEXT), ("driver_license", P.LICENCE_CONTEXT),
-                          ("health_insurance_no", P.HEALTH_INSURANCE), ("chart_no", P.CHART_NO),
-                          ("policy_no", P.POLICY_NO), ("medical_license", P.MEDICAL_LICENSE)):
+    yield from _keyword_numbers(text)
+
+
+_CONTEXT_PATTERNS = (("passport", P.PASSPORT_CONTEXT), ("driver_license", P.LICENCE_CONTEXT),
+                     ("health_insurance_no", P.HEALTH_INSURANCE), ("chart_no", P.CHART_NO),
+                     ("chart_no", P.CHART_AFTER_AGE), ("chart_no", P.CHART_ROW),
+                     ("policy_no", P.POLICY_NO), ("medical_license", P.MEDICAL_LICENSE),
+                     ("medical_license", P.STAFF_LICENSE))
+_FORM_NUMBERS = {"health_insurance_no": (P.HI_LABELS, P.HI_AT), "chart_no": (P.CHART_LABELS, P.CHART_AT)}
+
+
+def _keyword_numbers(text: str) -> Iterator[Span]:
+    """Numbers their keyword names. When two keywords reach one number (건강보험 환자 등록번호 1234567890),
+    the keyword nearest to it names it; a label-list line (성명/등록번호: 김민수/12345678) pairs each
+    value with its label by position."""
+    found: list[tuple[int, Span]] = []  # (where the keyword starts, the number)
+    for kind, pattern in _CONTEXT_PATTERNS:
         for m in pattern.finditer(text):
             n = len(_digits(m["v"]))
             if _MIN_DIGITS.get(kind, 0) <= n <= _MAX_DIGITS.get(kind, 99) and _mostly_digits(m["v"]):
-                yield _span(text, kind, m.start("v"), m.end("v"))
+                found.append((m.start(), _span(text, kind, m.start("v"), m.end("v"))))
+    kinds = {kind: labels for kind, (labels, _) in _FORM_NUMBERS.items()}
+    for value in form_values(text):
+        kind = label_type(value.label, kinds)
+        if kind and (m := _FORM_NUMBERS[kind][1].match(text, value.start)) and _mostly_digits(m.group()):
+            if _MIN_DIGITS.get(kind, 0) <= len(_digits(m.group())) <= _MAX_DIGITS.get(kind, 99):
+                found.append((value.start, _span(text, kind, m.start(), m.end())))
+    for keyword, span in found:
+        if not any(k > keyword and o.start < span.end and span.start < o.end for k, o in found):
+            yield span
 
 
 # Digits a context-found number must have: a policy number of 4 digits is some other count, a health

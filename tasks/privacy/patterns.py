@@ -15,10 +15,10 @@ def _alt(words: str) -> str:
 
 # OCR often reads 1 as l/I and 0 as O/o inside numbers: the one table of such look-alikes. The
 # detector's digit classes accept them and every comparison of numbers translates them back.
-LOOKALIKES = "OoIl"
-OCR_DIGITS = str.maketrans(LOOKALIKES, "0011")
+LOOKALIKES = "OoIlSB"
+OCR_DIGITS = str.maketrans(LOOKALIKES, "001158")
 D = f"[0-9{LOOKALIKES}]"
-MASKS = "*xX●•"
+MASKS = "*xX●•#○◯◦＊"
 NB = r"(?<![0-9A-Za-z])"  # not preceded by an alphanumeric: keeps matches from starting mid-number
 NA = r"(?![0-9A-Za-z])"
 
@@ -133,15 +133,21 @@ _SEP = r"[ \t.\-]"
 PHONE = re.compile(
     r"(?<![0-9A-Za-z+])(?:"
     # mobile: separators optional (01012345678)
-    rf"(?:\+82{_SEP}?(?:\(0\))?{_SEP}?|[0Oo])[1lI][016789Oo](?:{_SEP}|\)[ \t]?)?{D}{{3,4}}{_SEP}?{D}{{4}}"
+    rf"(?:\+82\)?{_SEP}?(?:\(0\))?{_SEP}?|[0Oo])[1lI][016789Oo](?:{_SEP}|\)[ \t]?)?{D}{{3,4}}{_SEP}?{D}{{4}}"
     # landline: separators required, a bare run of digits is too ambiguous
     rf"|(?:\+82{_SEP}?|\(?[0Oo])(?:2|[3-6][1-5lI]|7[0Oo])(?:\)[ \t]?|{_SEP}){D}{{3,4}}{_SEP}{D}{{4}}"
     rf"){NA}"
 )
 
+# A landline or 070 number written as one run of digits, right after a phone word (연락처 0551234567).
+PHONE_CONTEXT = re.compile(
+    r"(?:연락처|전화|전화번호|휴대폰|핸드폰|휴대전화|H\.?P|[Tt]el|TEL|[Pp]hone|PHONE)[ \t.:：=#)\]-]{0,4}"
+    r"(?P<v>(?<![0-9])0(?:2|[3-6][1-5]|70)\d{7,8}(?![0-9]))"
+)
+
 # --- cards, accounts ------------------------------------------------------------------------------
 CARD = re.compile(
-    rf"{NB}(?P<g1>{D}{{4}})(?P<sep>[ \t\-]?)(?P<g2>[0-9{LOOKALIKES}*]{{4}})(?P=sep)(?P<g3>[0-9{LOOKALIKES}*]{{4}})(?P=sep)"
+    rf"{NB}(?P<g1>{D}{{4}})(?P<sep>[ \t]?-[ \t]?|[ \t\-]?)(?P<g2>[0-9{LOOKALIKES}*]{{4}})(?P=sep)(?P<g3>[0-9{LOOKALIKES}*]{{4}})(?P=sep)"
     rf"(?P<g4>{D}{{4}}){NA}"
 )
 CARD_CONTEXT = re.compile(r"카드|card|Card|CARD|신용|체크|결제|할부")
@@ -150,7 +156,7 @@ BANKS = (
     "국민 KB 신한 우리 하나 농협 NH 기업 IBK 카카오뱅크 카카오 케이뱅크 토스뱅크 토스 SC제일 제일 씨티 우체국 "
     "새마을금고 새마을 신협 수협 산업은행 대구은행 부산은행 경남은행 광주은행 전북은행 제주은행 iM뱅크"
 )
-ACCOUNT_CONTEXT = re.compile(rf"{_alt(BANKS)}|은행|계좌|입금|송금|환급|예금주|이체|account|Account")
+ACCOUNT_CONTEXT = re.compile(rf"{_alt(BANKS)}|은행|계좌|입금|송금|환급|예금주|이체|(?i:account|acct)")
 
 # --- e-mail, licence, passport ---------------------------------------------------------------------
 EMAIL = re.compile(
@@ -165,7 +171,7 @@ LICENCE_CONTEXT = re.compile(rf"면허[^\d\n]{{0,10}}?(?P<v>{NB}{D}{{12}}{NA})")
 # A letter and 8 digits (or the 2021 form M123A4567) cannot be a KCD or procedure code, so no context.
 PASSPORT = re.compile(rf"{NB}(?:[A-Z]\d{{8}}|[A-Z]\d{{3}}[A-Z]\d{{4}}){NA}")
 PASSPORT_CONTEXT = re.compile(
-    rf"(?:여권|passport|Passport|PASSPORT)[^\n\dA-Z]{{0,12}}?(?P<v>{NB}[A-Z]{{1,2}}\d{{7,8}}{NA})"
+    rf"(?:여권|(?i:passport))[^\n\dA-Z]{{0,12}}?(?P<v>{NB}(?:[A-Z]{{1,2}}\d{{6,8}}[A-Z]?|\d{{9}}){NA})"
 )
 
 # --- vehicles, IP addresses -------------------------------------------------------------------------
@@ -196,31 +202,56 @@ def _loose(words: str) -> str:
 # count, duration, date or amount (면허 정지 90일, 면허 갱신 2024.01.31) is no licence number.
 _PROFESSION = "의사 치과의사 한의사 간호사 조산사 약사 한약사 전문의 간호조무사 의료기사 방사선사 물리치료사 임상병리사"
 MEDICAL_LICENSE = re.compile(
-    rf"(?:(?<!운전)(?<!운전 )(?<!보험 )(?<!보험)(?:{_loose('면허 면허증 자격번호 자격증번호 전문의')})|[Ll]icen[sc]e|Lic\.)"
+    rf"(?:(?<!운전)(?<!운전 )(?<!보험 )(?<!보험)(?:{_loose('면허 면허증 자격번호 자격증번호 전문의')})|(?i:licen[sc]e|lic\.|lic_no))"
     r"[^\d\n]{0,14}?"
-    rf"(?P<v>(?<![\d\-.,]){D}{{3,7}}(?![\d\-]|[.,:/]\d|[ \t]?(?:일|개월|년|세|원|회|건|명|점|시|분|%|차|기|과|월|주|cm|mm|mg|kg)))"
+    rf"(?P<v>(?<![\d\-,])(?<!\d\.){D}{{3,7}}(?![\d\-]|[.,:/]\d|[ \t]?(?:일|개월|년|세|원|회|건|명|점|시|분|%|차|기|과|월|주|cm|mm|mg|kg)))"
+)
+
+# A number in brackets right after a medical professional's name (마취의 황태윤 (#9034), 집도의 김민수
+# (제 18025 호), (No. 64206)): how operation records cite the licence.
+_STAFF = "의사 전문의 간호사 마취의 집도의 보조의 주치의 담당의 수술의 진료의 치과의사 한의사 조산사"
+STAFF_LICENSE = re.compile(
+    rf"(?:{_alt(_STAFF)})[ \t:：]+[가-힣]{{1,2}}(?:[ \t]?[가-힣]){{1,4}}[ \t]*[(（][ \t]*(?:제|#|No\.?|면허)[ \t]*"
+    rf"(?P<v>(?<![\d\-,]){D}{{3,7}})[ \t]*호?[ \t]*[)）]"
 )
 
 # --- numbers identified by the word in front of them ------------------------------------------------
-_HI_WORDS = "건강보험증 건강보험 건강보험카드 건보증 건보 의료보험증 의료보험 의료급여증 의료급여"
+_HI_WORDS = "건강보험증 건강보험 건강보험카드 건보증 건보 의료보험증 의료보험 의료급여증 의료급여 직장가입자 지역가입자 피부양자"
+HI_VALUE = rf"(?<![\d\-,.]){D}(?:{D}{{7,12}}|{D}?-{D}{{7,11}}|{D}{{0,5}}(?:[ \t\-]{D}{{2,8}}){{1,3}})(?![\d\-]|[,.]\d)"
 HEALTH_INSURANCE = re.compile(
-    rf"(?:{_loose(_HI_WORDS)}|(?<!증권)보험증(?!권)|(?<![가-힣])증[ \t]?번호|가입자[ \t]?번호|[Hh]ealth[ \t]?[Ii]nsurance|NHIS?)[^\d\n]{{0,24}}?"
-    rf"(?P<v>(?<![\d\-,.]){D}(?:{D}{{7,12}}|{D}?-{D}{{7,11}}|{D}{{0,5}}(?:[ \t\-]{D}{{2,7}}){{1,3}})(?![\d\-]|[,.]\d))"
+    rf"(?:{_loose(_HI_WORDS)}|(?<!증권)보험증(?!권)|(?<![가-힣])증[ \t]?번호|가입자[ \t]?번호|[Hh]ealth[ \t]?[Ii]nsurance|NHIS?|(?i:hin)(?![a-z]))[^\d\n]{{0,24}}?"
+    rf"(?P<v>{HI_VALUE})"
 )
 _CHART_WORDS = (
     "등록번호 병록번호 차트번호 챠트번호 환자번호 진료번호 의무기록번호 외래번호 입원번호 진료카드번호 환자ID 병원ID "
-    "차트 챠트 병록 진료ID 등록ID 병원등록번호 환자고유번호 환자관리번호 수진자번호 수진번호 병원번호"
+    "차트 챠트 병록 진료ID 등록ID 병원등록번호 환자고유번호 환자관리번호 수진자번호 수진번호 병원번호 팔찌ID 팔찌번호 "
+    "환자코드 기록번호 진료기록번호"
 )
 # 등록번호 names a patient's chart unless a resident, foreigner, business or car is registered.
 _NOT_CHART = "".join(f"(?<!{w})(?<!{w} )" for w in ("주민", "외국인", "사업자", "차량", "자동차", "법인", "고유"))
+# Hospitals number charts their own way: letters first (H-2024-00123), digits in groups (12-345678,
+# 2024-0012345) or one run; a group of 2-3 digits first never starts with 0 (that is a phone's area code).
+CHART_VALUE = (rf"{NB}(?:\d{{3,6}}[ \t]\d{{3,6}}(?![ \t]?\d)|[A-Z]{{1,3}}-?\d{{2,4}}-\d{{3,8}}|[A-Z]{{0,3}}-?\d{{4,12}}(?:-\d{{1,6}})?"
+               rf"|[1-9]\d{{1,2}}-\d{{4,8}}(?:-\d{{1,6}})?){NA}")
 CHART_NO = re.compile(
     rf"(?:{_NOT_CHART}(?:{_loose(_CHART_WORDS)})"
-    r"|[Cc]hart[ \t]?(?:[Nn]o\.?|#)|MRN|[Pp]t\.?[ \t]?(?:[Nn]o\.?|ID)|[Pp]atient[ \t]?(?:[Nn]o\.?|ID)"
+    r"|[Cc]hart|(?i:mrn)(?![a-z])|[Pp]t\.?[ \t_]?(?:[Nn]o\.?|ID)|[Pp]atient[ \t_]?(?:[Nn]o\.?|ID)|(?i:reg(?:istration)?\.?[ \t_]?no)\.?"
     r"|등록[ \t]?No\.?|환자[ \t]?No\.?)(?:[^\dA-Za-z\n]|No\.?|ID|MRN){0,8}?"
-    rf"(?P<v>{NB}(?:[A-Z]{{1,3}}-?\d{{2,4}}-\d{{3,8}}|[A-Z]{{0,3}}-?\d{{4,12}}(?:-\d{{1,6}})?){NA})"
+    rf"(?P<v>{CHART_VALUE})"
 )
+CHART_AFTER_AGE = re.compile(rf"[(（][^()（）\n]{{1,20}}/[ \t]?\d{{1,3}}[ \t]?세[ \t]?/[ \t]?(?P<v>{CHART_VALUE})[ \t]*[)）]")
+CHART_ROW = re.compile(
+    rf"(?:^|(?<=[\[(\s]))(?P<v>{CHART_VALUE})[ \t]*(?:[|/,\t\]]|\][ \t])[ \t]*[가-힣A-Za-z]{{1,4}}(?:[ \t][가-힣A-Za-z]{{1,5}}){{0,2}}"
+    r"[ \t]*[|/,\t ][ \t]*(?:남|여|M|F)(?:[ \t]*[|/,\t][ \t]*\d{1,3}|[ \t]*[|/,\t ])"
+)
+# The words that name each kind of number, for a label standing away from its value (claimvlm.privacy.formline).
+HI_AT = re.compile(HI_VALUE)
+CHART_AT = re.compile(CHART_VALUE)
+HI_LABELS = frozenset(_HI_WORDS.split()) | {"보험증", "보험증번호", "증번호", "가입자번호", "HIN"}
+CHART_LABELS = frozenset(_CHART_WORDS.split()) | {"MRN", "ChartNo", "ChartNo.", "PtNo", "PtID", "PatientID", "ID", "Reg.No"}
 POLICY_NO = re.compile(
-    rf"(?:{_loose('보험증권번호 증권번호 계약번호')}|[Pp]olicy[ \t]?[Nn]o\.?)[^\dA-Za-z\n]{{0,8}}?"
+    rf"(?:{_loose('보험증권번호 증권번호 계약번호')}|증권(?:[ \t]?(?:No\.?|#))?(?![가-힣])|(?i:policy(?:[ \t_]?(?:no|number|#))?)\.?)"
+    r"[^\dA-Za-z\n]{0,8}?"
     rf"(?P<v>{NB}[A-Z0-9]{{1,16}}(?:-[A-Z0-9]{{1,12}}){{0,4}}{NA})"
 )
 
