@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
+import os
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +20,32 @@ def json_bytes(obj: Any) -> bytes:
     return (json.dumps(obj, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
-def copy_document(src: Path, dest: Path, doc_id: str, *, flat: bool = False) -> dict[str, str]:
-    """Copy every file of ``doc_id`` from the layout at ``src``; returns the SHA-256 of each by
-    ``sub/name``. ``flat`` puts them side by side as ``sub__name`` (a quarantine folder)."""
-    hashes = {}
+def document_files(src: Path) -> dict[str, list[Path]]:
+    """The files of the layout at ``src`` by document (``sub/ID.ext``), every folder listed once: a
+    lookup per document (``glob(ID + ".*")``) scans the whole folder each time, which makes a stage's
+    loop grow with the square of the batch (85 ms a document at 20,000 documents)."""
+    files: dict[str, list[Path]] = {}
     for sub in SUBDIRS:
-        for f in sorted((src / sub).glob(f"{doc_id}.*")):
-            target = dest / f"{sub}__{f.name}" if flat else dest / sub / f.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(f, target)
-            hashes[f"{sub}/{f.name}"] = hashlib.sha256(f.read_bytes()).hexdigest()
+        if (src / sub).is_dir():
+            for entry in sorted(os.scandir(src / sub), key=lambda e: e.name):
+                if entry.is_file():
+                    files.setdefault(entry.name.rpartition(".")[0], []).append(Path(entry.path))
+    return files
+
+
+def copy_document(src: Path, dest: Path, doc_id: str, *, flat: bool = False,
+                  files: Iterable[Path] | None = None) -> dict[str, str]:
+    """Copy every file of ``doc_id`` from the layout at ``src``; returns the SHA-256 of each by
+    ``sub/name``. ``flat`` puts them side by side as ``sub__name`` (a quarantine folder). ``files``:
+    the document's entry of :func:`document_files` (a loop over a batch lists the folders once)."""
+    if files is None:
+        files = [f for sub in SUBDIRS for f in sorted((src / sub).glob(f"{glob.escape(doc_id)}.*"))
+                 if f.name.rpartition(".")[0] == doc_id]
+    hashes = {}
+    for f in files:
+        sub = f.parent.name
+        target = dest / f"{sub}__{f.name}" if flat else dest / sub / f.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(f, target)
+        hashes[f"{sub}/{f.name}"] = hashlib.sha256(f.read_bytes()).hexdigest()
     return hashes

@@ -22,6 +22,13 @@ _LIST = re.compile(
 )
 
 
+# What a form's field label ends with (환자번호, 성명, 입원일, 진료과, 주소, 연락처, 상병코드 ...): a list whose
+# parts do not all end so (진단서 / 환자 성명: ..., 요통, 성 명: ...) is prose with separators, not labels.
+_FIELD_END = re.compile(
+    r"(?:번호|명|함|름|일|일자|일시|과|처|소|코드|액|실|자|의|인|주|별|령|호|간|형|분|유|지|사|처|ID|Id|No\.?|NO|IP|[Nn]ame)$"
+)
+
+
 @dataclass(frozen=True)
 class FormValue:
     label: str  # the label without spaces (등록번호)
@@ -40,7 +47,7 @@ def form_values(text: str) -> Iterator[FormValue]:
         values = m["values"].split(sep)
         if len(values) > len(labels):  # trailing prose after the last value: cut at the label count
             values = values[:len(labels) - 1] + [sep.join(values[len(labels) - 1:])]
-        if len(values) != len(labels) or not all(labels):
+        if len(values) != len(labels) or not all(_FIELD_END.search(label) for label in labels):
             continue
         pos = m.start("values")
         for label, raw in zip(labels, values, strict=True):

@@ -27,6 +27,7 @@ from collections.abc import Iterator, Sequence
 
 from claimvlm.privacy import namelists as W
 from claimvlm.privacy import patterns as P
+from claimvlm.privacy.formline import form_values, label_type
 from claimvlm.privacy.nameword import (
     MEDIUM,
     ROLE_WORDS,
@@ -48,6 +49,7 @@ from claimvlm.privacy.nameword import (
 )
 
 _HANGUL_RUN_FULL = re.compile(r"[가-힣]{2,5}(?: [가-힣]{1,4}){0,3}")
+_CLOSES_FIELD = re.compile(r"[ \t]*(?:[,|/;)\]}·]|$)")
 
 
 # --- a run of words after (or before) a cue ------------------------------------------------------------------
@@ -92,7 +94,10 @@ def _in_run(text: str, start: int, run: str, strength: int, colon: bool = False,
         if spaced:
             return [(start, start + len(spaced))]
         run = run.split()[0]
-    candidates = stems(run, whole_first=strength == STRONG)
+    # A word that closes a field (a separator or the line's end follows: 보조의 김하람, 박연은 |) carries
+    # no particle, so the whole word comes first there too.
+    closes = _CLOSES_FIELD.match(text, start + len(run)) is not None
+    candidates = stems(run, whole_first=strength == STRONG or closes)
     if strength == MEDIUM and run not in candidates and len(run) == 3 and run[-1] in W.NAME_FINAL_JOSA:
         candidates.append(run)  # 보호자 장식이: the last syllable Kiwi cut as a particle may be the name's
     for stem in candidates:
@@ -189,6 +194,10 @@ def _cued(text: str, claimed: Sequence[tuple[str, int, int]]) -> Iterator[tuple[
         while found and (m2 := P.NAME_NEXT.match(text, found[0][1])):  # a list: 간호사: 옥지율, 모하은
             found = _in_run(text, m2.start("name"), m2["name"], min(strength, MEDIUM))
             yield from found
+    # a label-list line (환자번호/성명/병실: 00236602/김나길/208호): the value in a name label's place
+    for value in form_values(text):
+        if label_type(value.label, _FORM_NAME_LABELS) and (run := _HANGUL_RUN_FULL.match(text, value.start)):
+            yield from _in_run(text, value.start, run.group(), STRONG, colon=True, field=True)
     for m in P.LATIN_NAME.finditer(text):
         group = "name" if m["name"] else "name2"
         if not set(m[group].upper().split()) & P.LATIN_STOP:
@@ -212,7 +221,7 @@ def _cued(text: str, claimed: Sequence[tuple[str, int, int]]) -> Iterator[tuple[
     # A bracket with a number, sex or age after a word (송현우(700521-...), 김영희(여/45세)) is a
     # person's; any other field label with a colon (본인 확인: 김춘자) or a dash (- 김다인) is weaker.
     for m in P.NAME_PAREN.finditer(text):  # the bracket closes the word: all of it is the name
-        group = next(g for g in ("name", "name2", "name3") if m.groupdict().get(g))
+        group = next(g for g in ("name", "name2", "name3", "name4") if m.groupdict().get(g))
         yield from _before_cue(text, m.start(group), m[group], MEDIUM) or _in_run(text, m.start(group), m[group], MEDIUM)
     for pattern, strength in ((P.NAME_COLON, WEAK), (P.NAME_SIGNATURE, WEAK)):
         for m in pattern.finditer(text):
@@ -225,6 +234,8 @@ def _cued(text: str, claimed: Sequence[tuple[str, int, int]]) -> Iterator[tuple[
             yield from _before_cue(text, m.start("name"), m["name"], MEDIUM) or _in_run(
                 text, m.start("name"), m["name"], WEAK)
 
+
+_FORM_NAME_LABELS = {"name": frozenset((P.SURE_LABELS + " " + P.AMBIGUOUS_LABELS).replace("_", "").split())}
 
 # Identifiers that people write right after a name (김상철 / 010-1234-5678).
 _NEXT_TO_NAME = frozenset({"rrn", "foreign_registration_no", "phone", "email", "passport", "driver_license"})

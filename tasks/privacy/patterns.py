@@ -69,7 +69,9 @@ NAME_LABEL = re.compile(
     rf"(?P<gap>[ \t]*[(（\[「『<\"'“‘]?[ \t]*)(?P<run>{_RUN})"
 )
 # A Latin-script name after a label or before an honorific (성명(영문): HONG GILDONG, John Smith 님).
-_LATIN = r"(?:[A-Z][a-z]+(?:[ \t\-][A-Z][a-z]+){1,2}|[A-Z]{2,}(?:[ \t][A-Z]{2,}){1,2})(?![A-Za-z])"
+# Romanised given names often join their syllables with a hyphen (Shin Jae-hwan, HEO, DO-SEOK).
+_LATIN = (r"(?:[A-Z][a-z]+(?:-[a-z]+)?(?:[ \t\-][A-Z][a-z]+(?:-[a-z]+)?){1,2}"
+          r"|[A-Z]{2,}(?:,?[ \t][A-Z]{2,}(?:-[A-Z]{2,})?){1,2})(?![A-Za-z])")
 LATIN_NAME = re.compile(
     rf"(?:(?<![가-힣])(?:{_spaced_alt(SURE_LABELS + ' ' + AMBIGUOUS_LABELS)})|(?<![A-Za-z])(?:[Nn]ame|NAME|[Pp]atient|Dr\.?|"
     rf"Mr\.?|Ms\.?|Mrs\.?))(?:[ \t]*[(（][^)）\n]{{1,10}}[)）])?[ \t]*[:：]?[ \t]*(?P<name>{_LATIN})"
@@ -100,7 +102,7 @@ NAME_CLOSING = re.compile(rf"(?<![가-힣])(?P<name>{_SPACED}|[가-힣]{{2,5}})[
 # A name right before a licence number (의사 유연도 면허 제 12297 호) is a licensed professional's.
 NAME_LICENSED = re.compile(r"(?<![가-힣])(?P<name>[가-힣]{2,5})[ \t]*[(（]?[ \t]*(?:의사[ \t]?)?면[ \t]?허")
 # Further names in a list after a label (간호사: 옥지율, 모하은 및 김다인).
-NAME_NEXT = re.compile(r"[ \t]*(?:[,·、]|및)[ \t]*(?P<name>[가-힣]{2,7})")
+NAME_NEXT = re.compile(r"[ \t]*(?:[,·、/]|및)[ \t]*(?P<name>[가-힣]{2,7})")
 NAME_INTRO = re.compile(r"(?<![가-힣])(?P<name>[가-힣]{2,5}?)(?:입니다|이에요|예요|이라고 합니다|라고 합니다)")
 # Weaker cues, checked like an ambiguous label: any short field label with a colon (본인 확인: 김춘자),
 # a word right before a bracket with a number or sex (송현우(700521-...), 김영희(여/45세)), a signature
@@ -112,6 +114,8 @@ NAME_PAREN = re.compile(
     rf"|만[ \t]?\d|(?:{_alt(_PAREN_ROLE)})[)）,/ \t]))"
     # or an age or sex after the word: 김민수 45세, 김민수, 남/45
     rf"|(?<![가-힣])(?P<name2>[가-힣]{{2,5}})[ \t]*,?[ \t]*(?:\d{{1,3}}[ \t]?세|[남여MF][ \t]?[/,][ \t]?\d)"
+    # or a patient's bracket that opens with the name, then the age ((김민수/45세/...), (묘 지영/7세))
+    rf"|[(（](?P<name4>{_SPACED}|[가-힣]{{2,5}})[ \t]?/[ \t]?\d{{1,3}}[ \t]?세"
     # or 군/양 after a child's name, with a space (양평군 is a county)
     rf"|(?<![가-힣])(?P<name3>[가-힣]{{2,4}})[ \t](?:군|양)(?![가-힣])"
 )

@@ -21,7 +21,7 @@ from typing import Any
 from PIL import Image
 
 from claimvlm import rrn as rrn_lib
-from claimvlm.docstore import SUBDIRS, copy_document, json_bytes
+from claimvlm.docstore import SUBDIRS, copy_document, document_files, json_bytes
 from claimvlm.parallel import ExecutorParams, process_map
 from claimvlm.privacy import images as image_rewrite
 from claimvlm.privacy import leaks
@@ -79,9 +79,10 @@ def _encode(image: Image.Image, suffix: str) -> bytes:
     return buf.getvalue()
 
 
-def _quarantine(quarantine: Path, src: Path, doc_id: str, reason: str, detail: str) -> None:
+def _quarantine(quarantine: Path, src: Path, doc_id: str, reason: str, detail: str,
+                files: list[Path] | None = None) -> None:
     target = quarantine / doc_id
-    copy_document(src, target, doc_id, flat=True)
+    copy_document(src, target, doc_id, flat=True, files=files)
     target.mkdir(parents=True, exist_ok=True)
     (target / "reason.json").write_bytes(json_bytes({"doc_id": doc_id, "reason": reason, "detail": detail}))
 
@@ -95,14 +96,13 @@ def _font_for(meta: dict[str, Any], default: Path) -> Path:
 
 
 def _process(doc_id: str, src: Path, out: Path, result: LabelResult, params: AnonymizeParams,
-             font_path: Path) -> tuple[str, str] | None:
+             font_path: Path, image_path: Path | None) -> tuple[str, str] | None:
     """Write one pseudonymised document; returns (reason, detail) when it must be quarantined."""
     meta = _read_json(src / "meta" / f"{doc_id}.json") or {"doc_id": doc_id}
     font_path = _font_for(meta, font_path)
     boxes = _read_json(src / "boxes" / f"{doc_id}.json")
     files: dict[str, bytes] = {f"labels/{doc_id}.json": json_bytes(result.label)}
     if params.images:
-        image_path = next(iter(sorted((src / "images").glob(f"{doc_id}.*"))), None)
         if image_path is None:
             return "missing_image", "no image for this label"
         page = Image.open(image_path).convert("RGB")
@@ -142,7 +142,7 @@ def _process(doc_id: str, src: Path, out: Path, result: LabelResult, params: Ano
     return None
 
 
-def _process_job(args: tuple[str, Path, Path, LabelResult, AnonymizeParams, Path]) -> tuple[str, str] | None:
+def _process_job(args: tuple[str, Path, Path, LabelResult, AnonymizeParams, Path, Path | None]) -> tuple[str, str] | None:
     """``_process`` with one picklable argument, for process_map."""
     return _process(*args)
 
@@ -151,10 +151,9 @@ UNLABELLED = "unlabelled"  # out/unlabelled/{images,meta}: pseudonymised pages w
 
 
 def _process_unlabelled(args: tuple[str, Path, Path, Pseudonymizer, Path]) -> tuple[PageOutcome, list[tuple[str, str]]]:
-    """One page without a label, pseudonymised from its own reading (claimvlm.privacy.pages);
-    written under out/unlabelled/ only when released."""
-    doc_id, src, out, pz, font_path = args
-    image_path = next(iter(sorted((src / "images").glob(f"{doc_id}.*"))))
+    """One page without a label (``image_path``), pseudonymised from its own reading
+    (claimvlm.privacy.pages); written under out/unlabelled/ only when released."""
+    doc_id, image_path, out, pz, font_path = args
     page, outcome, originals = redact_page(Image.open(image_path), pz, font_path)
     if outcome.released:
         image_name = f"images/{doc_id}{image_path.suffix.lower()}"
@@ -197,7 +196,9 @@ def anonymize(src: Path, out: Path, quarantine: Path, reports: Path, params: Ano
 def _run(src: Path, out: Path, quarantine: Path, reports: Path, params: AnonymizeParams, key: bytes,
          font_path: Path, eval_set: Path | None, progress: bool, workers: int,
          executor: ExecutorParams | None) -> AnonymizeResult:
-    image_ids = {p.stem for p in (src / "images").glob("*")} if (src / "images").is_dir() else set()
+    files = document_files(src)
+    images = {doc_id: next((f for f in fs if f.parent.name == "images"), None) for doc_id, fs in files.items()}
+    image_ids = {doc_id for doc_id, image in images.items() if image is not None}
     label_paths = sorted((src / "labels").glob("*.json"))
     doc_ids = sorted(image_ids | {p.stem for p in label_paths})
     labels = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in label_paths}
@@ -217,14 +218,15 @@ def _run(src: Path, out: Path, quarantine: Path, reports: Path, params: Anonymiz
     pseudonymised = {doc_id: pseudonymise_label(label, pz) for doc_id, label in sorted(labels.items())}
     labelled = [doc_id for doc_id in doc_ids if doc_id in labels]
     # Paths absolute: with dask the workers may run in another folder, or on another machine.
-    jobs = [(doc_id, src.resolve(), out.resolve(), pseudonymised[doc_id], params, font_path) for doc_id in labelled]
+    jobs = [(doc_id, src.resolve(), out.resolve(), pseudonymised[doc_id], params, font_path,
+             images[doc_id].resolve() if images.get(doc_id) else None) for doc_id in labelled]
     problems = dict(zip(labelled, process_map(_process_job, jobs, workers=workers, desc="anonymize",
                                               progress=progress, executor=executor, names=labelled), strict=True))
     raw = [d for d in doc_ids if d not in labels and d in image_ids] \
         if params.unlabelled == "pseudonymise" and params.images else []
     for sub in ("images", "meta") if raw else ():
         (out / UNLABELLED / sub).mkdir(parents=True, exist_ok=True)
-    unlabelled = dict(zip(raw, process_map(_process_unlabelled, [(d, src.resolve(), out.resolve(), pz, font_path)
+    unlabelled = dict(zip(raw, process_map(_process_unlabelled, [(d, images[d].resolve(), out.resolve(), pz, font_path)
                                                                   for d in raw], workers=workers,
                                            desc="anonymize unlabelled", progress=progress, executor=executor,
                                            names=raw), strict=True))
@@ -254,7 +256,7 @@ def _run(src: Path, out: Path, quarantine: Path, reports: Path, params: Anonymiz
             problem = problems[doc_id]
         if problem:
             by_reason[problem[0]] = by_reason.get(problem[0], 0) + 1
-            _quarantine(quarantine, src, doc_id, *problem)
+            _quarantine(quarantine, src, doc_id, *problem, files=files.get(doc_id, []))
             log.info("quarantined %s: %s", doc_id, problem[0])
             continue
         for kind, _ in result.identifiers:
