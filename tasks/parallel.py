@@ -30,7 +30,7 @@ R = TypeVar("R")
 
 # The ``executor`` section of params.yaml: shared by every stage that fans out, so it lives here.
 class ExecutorParams(Section):
-    """Where per-document work (synth, anonymize, qc) runs. ``local``: in this process or a pool of
+    """Where per-document work (synth, anonymize, qc, build's anchor OCR) runs. ``local``: in this process or a pool of
     local processes, sized by each stage's own ``workers``; ``dask``: a ``distributed`` cluster.
     Outputs are byte-identical whichever runs them."""
 

@@ -9,6 +9,7 @@ import typer
 
 from claimvlm.cli_common import ParamsOpt, SetOpt, console, fail, sections
 from claimvlm.dataset.params import BuildParams
+from claimvlm.parallel import ExecutorParams
 from claimvlm.settings import Section
 
 PANEL = "build stage · tasks/dataset"
@@ -16,6 +17,7 @@ PANEL = "build stage · tasks/dataset"
 
 class BuildSections(Section):
     build: BuildParams = BuildParams()
+    executor: ExecutorParams = ExecutorParams()  # where the anchor OCR runs
 
 
 def build(
@@ -31,10 +33,11 @@ def build(
     from claimvlm.dataset.records import BuildError
     from claimvlm.dataset.stage import build as run_build
 
-    p = sections(BuildSections, params, set_).build
+    loaded = sections(BuildSections, params, set_)
     try:
-        result = run_build(src, out, p, privacy_reports=privacy_reports, upstream_manifests=tuple(upstream or ()),
-                           pinned_splits=pinned_splits)
+        result = run_build(src, out, loaded.build, privacy_reports=privacy_reports,
+                           upstream_manifests=tuple(upstream or ()), pinned_splits=pinned_splits,
+                           executor=loaded.executor)
     except BuildError as err:
         fail(err, 1)
     splits = ", ".join(f"{k} {v}" for k, v in result.counts.items())

@@ -38,7 +38,7 @@ from claimvlm.dataset.splits import (
     split_quality,
 )
 from claimvlm.model.prompt import AnchorParams, PromptSpec, Words, anchor_text, read_words
-from claimvlm.parallel import process_map
+from claimvlm.parallel import ExecutorParams, process_map
 
 PRIVACY_REPORTS = {"dp_summary": "dp_summary.json", "k_anonymity": "k_anonymity.json"}
 # What build owns inside ``out``; only these are removed before writing.
@@ -119,16 +119,19 @@ def _page_words(path: Path, params: AnchorParams) -> Words:
         return read_words(image.convert("RGB"), params)
 
 
-def read_anchors(docs: Sequence[Document], params: AnchorParams, *, workers: int, progress: bool) -> dict[str, Words]:
-    """Every page's OCR words, read on ``workers`` processes: the anchors of the prompts."""
-    found = process_map(functools.partial(_page_words, params=params), [d.image for d in docs], workers=workers,
-                        desc="build: anchors", progress=progress, chunksize=1)
+def read_anchors(docs: Sequence[Document], params: AnchorParams, *, workers: int, progress: bool,
+                 executor: ExecutorParams | None = None) -> dict[str, Words]:
+    """Every page's OCR words, read on ``workers`` local processes or on ``executor``'s Dask cluster
+    (the stage's largest cost: about a second a page on one core): the anchors of the prompts."""
+    found = process_map(functools.partial(_page_words, params=params), [d.image.resolve() for d in docs],
+                        workers=workers, desc="build: anchors", progress=progress, chunksize=1, executor=executor,
+                        names=[d.doc_id for d in docs])
     return {d.doc_id: w for d, w in zip(docs, found, strict=True)}
 
 
 def build(src: Path, out: Path, params: BuildParams, *, privacy_reports: Path | None = None,
           upstream_manifests: Sequence[Path] = (), pinned_splits: Path | None = None,
-          progress: bool = True) -> BuildResult:
+          progress: bool = True, executor: ExecutorParams | None = None) -> BuildResult:
     """Build the training dataset from ``src`` (the qc stage's output) into ``out``.
 
     ``pinned_splits`` (see ``claimvlm.dataset.pins``) keeps known documents in the split they were
@@ -154,7 +157,8 @@ def build(src: Path, out: Path, params: BuildParams, *, privacy_reports: Path | 
     doc_split = {d.doc_id: group_split[doc_group[d.doc_id]] for d in docs}
 
     spec = PromptSpec(params.instruction, params.anchoring)
-    words = read_anchors(docs, params.anchoring, workers=params.workers, progress=progress) if spec.anchored else {}
+    words = read_anchors(docs, params.anchoring, workers=params.workers, progress=progress,
+                         executor=executor) if spec.anchored else {}
     records: dict[str, dict[str, Any]] = {}
     buckets: dict[str, dict[str, list[str]]] = {
         s: {bucket_name(b): [] for b in sorted(params.aspect_buckets)} for s in SPLITS}

@@ -84,3 +84,22 @@ def test_the_baseline_reads_the_stored_words_as_it_reads_the_page(pages: Path, t
     stripped = examples_from([{k: v for k, v in ex.record.items() if k != "ocr"} for ex in test],
                              [ex.page() for ex in test])
     assert from_words == baseline_predictor(workers=1, progress=False)(stripped)
+
+
+def test_anchors_read_on_a_dask_cluster_are_the_local_reading(pages: Path) -> None:
+    """The build's anchor OCR (its largest cost) goes to the configured executor like the other
+    stages' per-document work, with the same result."""
+    from distributed import LocalCluster
+
+    from claimvlm.dataset.records import load_documents
+    from claimvlm.dataset.stage import read_anchors
+    from claimvlm.parallel import ExecutorParams
+
+    require_tesseract("kor+eng")
+    docs = load_documents(pages, progress=False)[:2]
+    local = read_anchors(docs, ON, workers=1, progress=False)
+    with LocalCluster(n_workers=1, processes=True, threads_per_worker=1, host="127.0.0.1",
+                      dashboard_address="127.0.0.1:0") as cluster:
+        dask = read_anchors(docs, ON, workers=1, progress=False,
+                            executor=ExecutorParams(kind="dask", address=cluster.scheduler_address))
+    assert dask == local and all(local.values())
