@@ -4,7 +4,9 @@ Each step is a frozen dataclass built from params.yaml through ``STEPS`` and cal
 ``step(page) -> page``. Geometric steps move the page's keypoints (the corners of every
 recorded box) with the image, so labels stay true. Effects come from albumentations and
 OpenCV; Augraphy was measured at 0.12-4 s per A4 page per effect here, too slow for the
-generator's 20 documents/s goal, so it is not used.
+generator's 20 documents/s goal, so it is not used. Noise and Shadow were the costliest steps
+(40-80 ms a page, mostly copies of the page): they use albumentations' parameter sampling with
+byte-identical banded kernels from pixel.py.
 
 albumentations is imported inside the steps, not at module import: the config module
 imports this table to validate step names, and loading params must stay cheap.
@@ -112,10 +114,10 @@ class Noise:
         _range("std", self.std, 0.0, 0.5)
 
     def __call__(self, page: Page) -> Page:
-        import albumentations as A
+        from claimvlm.synthesis.pixel import BandedGaussNoise
 
         # Sensor noise is mostly luminance: one noise field for all channels.
-        return _albumentations(page, A.GaussNoise(std_range=self.std, per_channel=False, p=1))
+        return _albumentations(page, BandedGaussNoise(std_range=self.std, per_channel=False, p=1))
 
 
 @dataclass(frozen=True)
@@ -156,11 +158,11 @@ class Shadow:
         _range("intensity", self.intensity, 0.01, 0.2)
 
     def __call__(self, page: Page) -> Page:
-        import albumentations as A
+        from claimvlm.synthesis.pixel import BandedIllumination
 
         mode = ("linear", "corner", "gaussian")[int(page.rng.integers(3))]
-        return _albumentations(page, A.Illumination(mode=mode, intensity_range=self.intensity,
-                                                    effect_type="darken", p=1))
+        return _albumentations(page, BandedIllumination(mode=mode, intensity_range=self.intensity,
+                                                        effect_type="darken", p=1))
 
 
 @dataclass(frozen=True)

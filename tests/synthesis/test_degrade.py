@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
 from claimvlm.synthesis.degrade import STEPS, Page, build_step
-from claimvlm.synthesis.generate import CLEAN, make_document
+from claimvlm.synthesis.generate import CLEAN, _moved, make_document
 from claimvlm.synthesis.params import StepParams, SynthParams
 
 
@@ -74,3 +76,20 @@ def test_degradation_is_recorded_in_metadata(synth_params: SynthParams) -> None:
     assert "binarize" in doc.meta["degradation"]["steps"]
     # Black and white, but for the streaks drawn over the binarized page.
     assert np.isin(doc.image, (0, 255)).mean() > 0.97
+
+
+def test_moved_boxes_match_the_per_box_computation() -> None:
+    """generate._moved works on all boxes at once; its JSON must stay what np.clip and float()
+    per box gave (labels and boxes must not change when the generator gets faster)."""
+    rng = np.random.default_rng(5)
+    points = rng.uniform(-40, 1300, (4 * 50, 2)).astype(np.float32)
+    points[::7] = -0.0
+    boxes = [{"text": f"w{i}", "bbox": [0, 0, 1, 1], "kind": "value", "path": None} for i in range(50)]
+    want = []
+    for box, quad in zip(boxes, points.reshape(-1, 4, 2), strict=True):
+        x0, y0 = np.clip(quad.min(axis=0), 0, (1240, 1254))
+        x1, y1 = np.clip(quad.max(axis=0), 0, (1240, 1254))
+        rounded = [[round(float(x), 1), round(float(y), 1)] for x, y in quad]
+        want.append({**box, "bbox": [round(float(v), 1) for v in (x0, y0, x1, y1)], "quad": rounded})
+    got = _moved(boxes, points, (1240, 1254))
+    assert json.dumps(got) == json.dumps(want)
