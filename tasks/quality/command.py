@@ -37,8 +37,14 @@ def qc(
         result = run_qc(src, out, quarantine, reports, loaded.qc, executor=loaded.executor)
     except QcError as err:
         fail(err, 1)
+    noise = result.label_noise
+    # Said every run: a sampled second reading is a check that did not look at every page.
+    reading = (f"second reading of {noise['read']} of {noise['due']} pages due"
+               f"{' (sample ' + format(noise['sample'], 'g') + ')' if noise['not_read'] else ''}"
+               if noise.get("enabled") else "second reading off")
     console.print(f"qc: {result.documents} documents = {result.passed} passed + {result.quarantined} quarantined "
-                  f"({result.fail_rate:.1%}); {result.by_check or 'no failures'}; Data Docs: {result.data_docs}")
+                  f"({result.fail_rate:.1%}); {result.by_check or 'no failures'}; {reading}; "
+                  f"Data Docs: {result.data_docs}")
 
 
 def register(app: typer.Typer) -> None:

@@ -12,6 +12,7 @@ reading reports the field's path and a similarity, never what was read or expect
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -131,6 +132,18 @@ def is_noisy(readings: Sequence[FieldReading], params: LabelNoiseParams) -> bool
     and then, while a label that belongs to another page disagrees nearly everywhere.
     """
     return sum(r.flagged for r in readings) >= params.min_disagreements
+
+
+def sampled(doc_id: str, share: float) -> bool:
+    """Whether ``doc_id`` is among the ``share`` of documents the second reading samples.
+
+    A hash of the id, not a random draw: the same documents are read in every run and on every
+    machine (the stage's outputs stay reproducible), whatever else the batch holds.
+    """
+    if share >= 1.0:
+        return True
+    digest = hashlib.sha256(doc_id.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") < share * 2**64
 
 
 def flagged_paths(readings: Sequence[FieldReading]) -> list[str]:

@@ -11,6 +11,9 @@ string cell value by value). Beside each int cell there is a float ``<col>__int`
 each date a ``<col>__date``, empty where the raw value is missing or unusable (a string
 amount, a bool, "2023-02-30"): "parsed empty where raw is not" is the type check, and the
 range and invariant checks read the parsed columns, so garbage is reported once, as garbage.
+Beside them are the flags of the checks that apply to some rows only (``<col>__present``,
+``<col>__is_int``, ``<col>__is_iso_date``, ``document_type__stated``): True or False where the
+check applies, empty elsewhere, so that the suite's expectations need no row conditions.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from claimvlm.schema import SCHEMAS, Diagnosis, LineItem, ReceiptRow
 
 Kind = Literal["int", "date", "str", "choice", "list"]
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+MISSING_TYPE = "(missing)"  # document_type__stated of a label without a type: never a known type
 
 
 @dataclass(frozen=True)
@@ -193,6 +197,28 @@ def _receipt_checks(docs: pd.DataFrame, rows: pd.DataFrame) -> None:
         docs[col] = docs[col].where(is_receipt)  # a bill has covered_total too: not this rule
 
 
+def _flag(ok: pd.Series, applies: pd.Series) -> pd.Series:
+    """True/False where the rule applies, None elsewhere: a map expectation skips the Nones and
+    counts ``mostly`` over the rows the rule applies to, as a row_condition would."""
+    return ok.astype(object).where(applies, None)
+
+
+def _add_flags(table: pd.DataFrame, specs: Mapping[str, FieldSpec],
+               required: Mapping[str, pd.Series]) -> None:
+    """The pass/fail columns of the conditional checks, computed here so that every expectation of
+    the suite is unconditional (GX re-filters the whole frame for each row_condition, per metric).
+    ``<col>__present``: filled in where the row's type has the field (``required[col]``);
+    ``<col>__is_int`` / ``<col>__is_iso_date``: the raw value parses, where there is one."""
+    flags: dict[str, pd.Series] = {}
+    for col, spec in specs.items():
+        raw_present = table[col].notna()
+        flags[f"{col}__present"] = _flag(raw_present, required[col])
+        if spec.kind in ("int", "date"):
+            parsed = table[f"{col}__{spec.kind}"].notna()
+            flags[f"{col}__is_{'int' if spec.kind == 'int' else 'iso_date'}"] = _flag(parsed, raw_present)
+    table[list(flags)] = pd.DataFrame(flags, index=table.index)
+
+
 def label_tables(labels: Mapping[str, dict]) -> dict[str, pd.DataFrame]:
     """Flatten raw label dicts into tables keyed by doc_id: ``documents`` (one row per
     document, every field of every type as a column), ``line_items``, ``receipt_rows`` and
@@ -221,5 +247,15 @@ def label_tables(labels: Mapping[str, dict]) -> dict[str, pd.DataFrame]:
     tables = {"documents": docs} | {n: _frame(child_rows[n], CHILD_SPECS[n]) for n in CHILD_TABLES}
     _bill_checks(docs, tables["line_items"])
     _receipt_checks(docs, tables["receipt_rows"])
+    # A field is required on the documents of the types that have it; an unknown or missing
+    # type fails document_type_known and requires nothing else.
+    _add_flags(docs, DOCUMENT_SPECS, {col: docs["document_type"].isin(
+        [t for t, fields in TYPE_FIELDS.items() if col in fields]) for col in DOCUMENT_SPECS})
+    known = docs["document_type"].where(docs["document_type"].notna(), MISSING_TYPE)
+    docs["document_type__stated"] = known.astype(object)
+    for name in CHILD_TABLES:  # every row of a child table is an entry that needs all its fields
+        table = tables[name]
+        everywhere = pd.Series(True, index=table.index)
+        _add_flags(table, CHILD_SPECS[name], dict.fromkeys(CHILD_SPECS[name], everywhere))
     return tables
 

@@ -1,5 +1,6 @@
 """The qc stage end to end: broken documents are quarantined with their reasons, good ones pass,
-and a batch failing too often stops the pipeline with a clear message."""
+and a batch failing too often stops the pipeline with a clear message; the second reading reads
+its sample, the labels the suite fails, and everything once a reading disagrees, and says so."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import pytest
 from PIL import Image
 
 from claimvlm.config import Params
+from claimvlm.quality.label_noise import sampled
+from claimvlm.quality.params import QcParams
 from claimvlm.quality.stage import QcError, qc
 from claimvlm.synthesis import generate
 
@@ -42,6 +45,13 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str
     return src, planted
 
 
+def _params(max_fail_rate: float, sample: float = 1.0) -> QcParams:
+    """Every page read by default: the planted label noise is found wherever the sample falls."""
+    base = Params().qc
+    noise = base.label_noise.model_copy(update={"sample": sample})
+    return base.model_copy(update={"max_fail_rate": max_fail_rate, "label_noise": noise})
+
+
 def _same_type_pair(src: Path, ids: list[str]) -> tuple[str, str]:
     by_type: dict[str, list[str]] = {}
     for i in ids:
@@ -52,7 +62,7 @@ def _same_type_pair(src: Path, ids: list[str]) -> tuple[str, str]:
 
 def test_broken_documents_are_quarantined_with_reasons(batch, tmp_path: Path) -> None:
     src, planted = batch
-    params = Params().qc.model_copy(update={"max_fail_rate": 0.5})
+    params = _params(0.5)
     result = qc(src, tmp_path / "out", tmp_path / "q", tmp_path / "reports", params, workers=2, progress=False)
     assert result.documents == 10 and result.passed + result.quarantined == 10
     quarantined = {p.name for p in (tmp_path / "q").iterdir()}
@@ -68,9 +78,53 @@ def test_broken_documents_are_quarantined_with_reasons(batch, tmp_path: Path) ->
 
 def test_a_batch_failing_too_often_stops_the_pipeline(batch, tmp_path: Path) -> None:
     src, _ = batch
-    params = Params().qc.model_copy(update={"max_fail_rate": 0.1})
+    params = _params(0.1)
     with pytest.raises(QcError, match=r"3 of 10 documents failed \(30\.0% > qc.max_fail_rate 10\.0%\)"):
         qc(src, tmp_path / "out", tmp_path / "q", tmp_path / "reports", params, workers=2, progress=False)
     summary = json.loads((tmp_path / "reports" / "summary.json").read_text())
     assert summary["quarantined"] == 3 and summary["fail_rate"] == 0.3
     assert len(list((tmp_path / "q").iterdir())) == 3
+
+
+def _share(doc_id: str) -> float:
+    """The smallest sample that reads ``doc_id`` (to within 1e-6)."""
+    lo, hi = 0.0, 1.0
+    while hi - lo > 1e-6:
+        mid = (lo + hi) / 2
+        lo, hi = (lo, mid) if sampled(doc_id, mid) else (mid, hi)
+    return hi
+
+
+def test_a_sample_reads_its_share_and_the_suites_failures(batch, tmp_path: Path) -> None:
+    """Too small a sample to hold the swapped label: it passes, the summary says what was not read."""
+    src, planted = batch
+    victim = next(d for d, kind in planted.items() if kind == "label_disagrees_with_image")
+    bill = next(d for d, kind in planted.items() if kind == "label_suite")
+    result = qc(src, tmp_path / "out", tmp_path / "q", tmp_path / "reports", _params(0.5, _share(victim) / 2),
+                workers=2, progress=False)
+    assert victim not in {p.name for p in (tmp_path / "q").iterdir()}
+    summary = json.loads((tmp_path / "reports" / "summary.json").read_text())
+    noise = summary["label_noise"]
+    assert noise == result.label_noise and not noise["escalated_to_all"]
+    assert noise["due"] == 9  # every page but the blank one
+    read = {d for d in {p.stem for p in (src / "labels").glob("*.json")} - {planted_id for planted_id, k in
+            planted.items() if k == "blank"} if sampled(d, noise["sample"])} | {bill}
+    assert noise["read"] == len(read) and noise["not_read"] == 9 - len(read)
+
+
+def test_a_disagreeing_reading_has_every_page_read(batch, tmp_path: Path) -> None:
+    """The swapped label also fails the suite: read for that, it disagrees, and the rest is read too."""
+    src, planted = batch
+    victim = next(d for d, kind in planted.items() if kind == "label_disagrees_with_image")
+    copy = tmp_path / "docs"
+    shutil.copytree(src, copy)
+    label = json.loads((copy / "labels" / f"{victim}.json").read_text())
+    label["document_type"] = "referral_letter"  # the suite fails it; the fields read stay the same
+    (copy / "labels" / f"{victim}.json").write_text(json.dumps(label, ensure_ascii=False))
+    result = qc(copy, tmp_path / "out", tmp_path / "q", tmp_path / "reports", _params(0.5, 1e-9),
+                workers=2, progress=False)
+    reasons = json.loads((tmp_path / "q" / victim / "reason.json").read_text())["reasons"]
+    assert reasons[0] == "label_suite: document_type_known"
+    assert reasons[-1].startswith("label_disagrees_with_image")
+    assert result.label_noise["escalated_to_all"] and result.label_noise["not_read"] == 0
+    assert result.label_noise["read"] == result.label_noise["due"] == 9
