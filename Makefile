@@ -55,11 +55,14 @@ LOCK := constraints.txt
 # the machine's local wheel, and uv keeps the torch already installed since the lock leaves it out.
 UV_VERSION := 0.13.9
 
+# --compile-bytecode: uv leaves the .pyc files out, and where PYTHONDONTWRITEBYTECODE is set (CI,
+# containers) every process then compiles what it imports: each stage's `claimvlm` process spent
+# seconds compiling great_expectations, pandas and the rest before doing any work.
 $(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
 	$(BIN)/python -m pip install -q --upgrade "pip>=24"
 	$(BIN)/python -c 'import torch' 2>/dev/null || $(BIN)/python -m pip install -q "torch==$(TORCH_VERSION)"
 	$(BIN)/python -m pip install -q "uv==$(UV_VERSION)"
-	$(BIN)/python -m uv pip install -q --python $(BIN)/python --constraint $(LOCK) -e '.[dev]'
+	$(BIN)/python -m uv pip install -q --compile-bytecode --python $(BIN)/python --constraint $(LOCK) -e '.[dev]'
 	touch $@
 
 # Re-resolve the newest versions pyproject.toml's ranges allow, in a scratch venv, and write them
