@@ -33,6 +33,12 @@ def document_files(src: Path) -> dict[str, list[Path]]:
     return files
 
 
+def page_images(files: dict[str, list[Path]]) -> dict[str, Path]:
+    """Each document's image out of :func:`document_files` (documents without one are left out)."""
+    images = {doc_id: next((f for f in fs if f.parent.name == "images"), None) for doc_id, fs in files.items()}
+    return {doc_id: image for doc_id, image in images.items() if image is not None}
+
+
 def copy_document(src: Path, dest: Path, doc_id: str, *, flat: bool = False,
                   files: Iterable[Path] | None = None) -> dict[str, str]:
     """Copy every file of ``doc_id`` from the layout at ``src``; returns the SHA-256 of each by

@@ -21,7 +21,7 @@ from typing import Any
 from PIL import Image
 
 from claimvlm import rrn as rrn_lib
-from claimvlm.docstore import SUBDIRS, copy_document, document_files, json_bytes
+from claimvlm.docstore import SUBDIRS, copy_document, document_files, json_bytes, page_images
 from claimvlm.parallel import ExecutorParams, process_map
 from claimvlm.privacy import images as image_rewrite
 from claimvlm.privacy import leaks
@@ -197,8 +197,8 @@ def _run(src: Path, out: Path, quarantine: Path, reports: Path, params: Anonymiz
          font_path: Path, eval_set: Path | None, progress: bool, workers: int,
          executor: ExecutorParams | None) -> AnonymizeResult:
     files = document_files(src)
-    images = {doc_id: next((f for f in fs if f.parent.name == "images"), None) for doc_id, fs in files.items()}
-    image_ids = {doc_id for doc_id, image in images.items() if image is not None}
+    images = page_images(files)
+    image_ids = set(images)
     label_paths = sorted((src / "labels").glob("*.json"))
     doc_ids = sorted(image_ids | {p.stem for p in label_paths})
     labels = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in label_paths}

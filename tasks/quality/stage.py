@@ -27,7 +27,7 @@ from typing import Any, Self
 
 from PIL import Image
 
-from claimvlm.docstore import copy_document, document_files, json_bytes
+from claimvlm.docstore import copy_document, document_files, json_bytes, page_images
 from claimvlm.errors import ClaimvlmError
 from claimvlm.parallel import ExecutorParams, process_map
 from claimvlm.quality.image_checks import build_image_checks, check_page
@@ -212,8 +212,8 @@ def qc(src: Path, out: Path, quarantine: Path, reports: Path, params: QcParams, 
         d.mkdir(parents=True)
     labels = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted((src / "labels").glob("*.json"))}
     files = document_files(src.resolve())  # each folder listed once, not a glob per document
-    images = {d: next((f for f in fs if f.parent.name == "images"), None) for d, fs in files.items()}
-    doc_ids = sorted(set(labels) | {d for d, image in images.items() if image is not None})
+    images = page_images(files)
+    doc_ids = sorted(set(labels) | set(images))
     # src absolute: with dask the workers may run in another folder, or on another machine.
     root, noise = src.resolve(), params.label_noise
     jobs = [(root, d, labels[d], params, sampled(d, noise.sample), images.get(d)) for d in doc_ids if d in labels]
