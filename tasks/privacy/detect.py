@@ -159,15 +159,13 @@ def _keyword_numbers(text: str) -> Iterator[Span]:
     found: list[tuple[int, Span]] = []  # (where the keyword starts, the number)
     for kind, pattern in _CONTEXT_PATTERNS:
         for m in pattern.finditer(text):
-            n = len(_digits(m["v"]))
-            if _MIN_DIGITS.get(kind, 0) <= n <= _MAX_DIGITS.get(kind, 99) and _mostly_digits(m["v"]):
+            if _number_fits(kind, m["v"]):
                 found.append((m.start(), _span(text, kind, m.start("v"), m.end("v"))))
     kinds = {kind: labels for kind, (labels, _) in _FORM_NUMBERS.items()}
     for value in form_values(text):
         kind = label_type(value.label, kinds)
-        if kind and (m := _FORM_NUMBERS[kind][1].match(text, value.start)) and _mostly_digits(m.group()):
-            if _MIN_DIGITS.get(kind, 0) <= len(_digits(m.group())) <= _MAX_DIGITS.get(kind, 99):
-                found.append((value.start, _span(text, kind, m.start(), m.end())))
+        if kind and (m := _FORM_NUMBERS[kind][1].match(text, value.start)) and _number_fits(kind, m.group()):
+            found.append((value.start, _span(text, kind, m.start(), m.end())))
     for keyword, span in found:
         if not any(k > keyword and o.start < span.end and span.start < o.end for k, o in found):
             yield span
@@ -177,6 +175,10 @@ def _keyword_numbers(text: str) -> Iterator[Span]:
 # insurance number is 8-13 digits however it is spaced.
 _MIN_DIGITS = {"policy_no": 5, "health_insurance_no": 8, "medical_license": 3}
 _MAX_DIGITS = {"health_insurance_no": 13, "medical_license": 7}
+
+
+def _number_fits(kind: str, value: str) -> bool:
+    return _MIN_DIGITS.get(kind, 0) <= len(_digits(value)) <= _MAX_DIGITS.get(kind, 99) and _mostly_digits(value)
 
 
 def _is_rrn(m: re.Match[str], text: str) -> bool:
