@@ -2,9 +2,11 @@
 
 Every output file (labels, the recorded text of every image in boxes/, metadata, manifests,
 reports, logs) is searched for every original identifier of the batch, in the forms it could
-take: as written, and for numbers also by their digits alone (a number re-printed without
-hyphens is the same number). A hit fails the stage; the report names the file and the kind
-of identifier, never the value.
+take: as written, with any spacing, and for numbers also by their digits alone (a number
+re-printed without hyphens is the same number). A match must be a whole token at its edges: a
+real "…로 1" inside "…로 12", or a chart number inside a longer run of digits, is another value,
+not that one. A hit fails the stage; the report names the file and the kind of identifier, never
+the value.
 """
 
 from __future__ import annotations
@@ -20,6 +22,17 @@ _NUMERIC_KINDS = {"rrn", "foreign_registration_no", "phone", "card", "account", 
                   "health_insurance_no", "chart_no", "policy_no", "license_no", "medical_license", "passport"}
 _UNICODE_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _TEXT_SUFFIXES = {".json", ".jsonl", ".csv", ".md", ".html", ".txt", ".log", ".yaml", ".yml"}
+_NUMBER_SEPARATORS = re.compile(r"(?<=\d)[\s.-]+(?=\d)")
+_SPACE = re.compile(r"\s+")
+# What continues a token past an identifier's edge. For numbers: another digit, or a hyphen or dot
+# and a digit ("1234-5678-9012" is a card number, not the chart number 12345678); whitespace ends a
+# token (a number re-spaced is still caught, a date before it does not hide it). For text: digits
+# and Latin letters, and after a final number its sub-number or a branch road ("…로 1" is not
+# "…로 12", "…로 1-3", "…로1길 5" or "…로1번길 5"). Hangul never ends a match: after a value it is
+# usually a particle ("…로 12에서", "김영희님"), before it a label word glued on ("주소서울특별시…").
+_ALNUM = "[0-9A-Za-z]"
+_NUMBER_BEFORE, _NUMBER_AFTER = r"\d[.-]?", r"[.-]?\d"
+_AFTER_TEXT_NUMBER = r"[0-9A-Za-z]|[.-]\d|번?길"
 
 
 class LeakError(ClaimvlmError, RuntimeError):
@@ -38,31 +51,54 @@ def is_distinctive(kind: str, value: str) -> bool:
     A 5-digit licence number can equal some amount on another document's bill, and a
     two-syllable name can be an ordinary word; those are searched for only in their own
     document's files."""
-    compact = re.sub(r"\s+", "", value)
+    compact = _SPACE.sub("", value)
     if kind in _NUMERIC_KINDS:
         return len(re.sub(r"\D", "", value)) >= 8
     return len(compact) >= 3
 
 
+def _edges(kind: str, key: str) -> tuple[str | None, str | None]:
+    """(before, after): regexes of what may not stand right before / after a match of ``key`` (the
+    digits of a number, the whitespace-free text of anything else) for it to be that value."""
+    if kind in _NUMERIC_KINDS:
+        return _NUMBER_BEFORE, _NUMBER_AFTER
+    before = _ALNUM if re.match(_ALNUM, key[0]) else None
+    if kind == "name" and len(key) <= 2:
+        before = "[가-힣]"  # a short Korean name glued to Hangul on its left is the middle of a word
+    after = _AFTER_TEXT_NUMBER if key[-1].isdigit() else _ALNUM if re.match(_ALNUM, key[-1]) else None
+    return before, after
+
+
+def _lookarounds(kind: str, key: str) -> tuple[str, str]:
+    """``_edges`` as regex lookarounds (a lookbehind must have one width: one per width)."""
+    before, after = _edges(kind, key)
+    if before == _NUMBER_BEFORE:
+        behind = r"(?<!\d)(?<!\d[.-])"
+    else:
+        behind = f"(?<!{before})" if before else ""
+    return behind, f"(?!{after})" if after else ""
+
+
+def _key(kind: str, value: str) -> str:
+    return re.sub(r"\D", "", value) if kind in _NUMERIC_KINDS else _SPACE.sub("", value)
+
+
 def _patterns(identifiers: Iterable[tuple[str, str]]) -> list[tuple[str, re.Pattern[str]]]:
     pats: dict[str, str] = {}
     for kind, value in identifiers:
-        value = value.strip()
-        if not value:
+        key = _key(kind, value.strip())
+        if not key:
             continue
-        digits = re.sub(r"\D", "", value)
-        compact = re.sub(r"\s+", "", value)
         if kind in _NUMERIC_KINDS:
-            if len(digits) >= 5:
-                # The digits in order, whatever separators (or none) stand between them.
-                pats[r"(?<!\d)" + r"[\s.-]*".join(digits) + r"(?!\d)"] = kind
+            if len(key) < 5:
+                continue
+            body = r"[\s.-]*".join(key)  # the digits in order, whatever separators (or none) between them
+        elif kind == "name" or len(key) >= 4:
+            body = (r"\s?" if kind == "name" else r"\s*").join(map(re.escape, key))  # spaced or not
+        else:
             continue
-        if kind == "name":
-            # Spaced or not; a short name must not be glued to Hangul on its left (a word's middle).
-            body = r"\s?".join(map(re.escape, compact))
-            pats[(r"(?<![가-힣])" if len(compact) <= 2 else "") + body] = kind
-        elif len(compact) >= 4:
-            pats[r"\s*".join(map(re.escape, compact))] = kind
+        behind, ahead = _lookarounds(kind, key)
+        pats[behind + body + ahead] = kind
     return [(kind, re.compile(p)) for p, kind in pats.items()]
 
 
@@ -82,14 +118,50 @@ def scan(files: Iterable[Path], identifiers: Iterable[tuple[str, str]], root: Pa
     return sorted(leaks, key=lambda leak: (leak.file, leak.kind))
 
 
-def _views(text: str) -> tuple[str, str]:
+class _View:
+    """``text`` with ``drop`` removed (separators between digits, or whitespace), remembering where
+    each kept character stood, so a match found in the view is judged at its edges in the text."""
+
+    def __init__(self, text: str, drop: re.Pattern[str]) -> None:
+        self.text, self._drop = text, drop
+        self.view = drop.sub("", text)
+        self._where: list[int] | None = None
+
+    def whole_token(self, start: int, end: int, edges: tuple[str | None, str | None]) -> bool:
+        """Whether view[start:end] is bounded in the text as ``edges`` demand."""
+        if self._where is None:  # built only when something matched: most files match nothing
+            where, pos = [], 0
+            for m in self._drop.finditer(self.text):
+                where.extend(range(pos, m.start()))
+                pos = m.end()
+            where.extend(range(pos, len(self.text)))
+            self._where = where
+        first, last = self._where[start], self._where[end - 1]
+        before, after = edges
+        return not (before and re.search(f"(?:{before})$", self.text[max(0, first - 2):first])) and \
+            not (after and re.match(after, self.text[last + 1:last + 3]))
+
+
+def _views(text: str) -> tuple[_View, _View]:
     """(digits joined across separators, text without whitespace): the forms identifiers are matched in."""
     text = _UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
-    return re.sub(r"(?<=\d)[\s.-]+(?=\d)", "", text), re.sub(r"\s+", "", text)
+    return _View(text, _NUMBER_SEPARATORS), _View(text, _SPACE)
 
 
-def scan_batch(files: Iterable[Path], identifiers: Iterable[tuple[str, str]], root: Path | None = None) -> list[Leak]:
+def _hits(automaton, view: _View) -> Iterable[tuple[str, str]]:  # noqa: ANN001 (pyahocorasick has no types)
+    for end, (kind, key, edges) in automaton.iter(view.view):
+        if view.whole_token(end - len(key) + 1, end + 1, edges):
+            yield kind, key
+
+
+def scan_batch(files: Iterable[Path], identifiers: Iterable[tuple[str, str]], root: Path | None = None,
+               public: Iterable[str] = ()) -> list[Leak]:
     """Every (file, kind) where a distinctive identifier of the batch appears, in one pass per file.
+
+    ``public``: values the outputs keep on purpose (a hospital's address and phone). A patient's
+    real address can be the hospital building's (a care-home resident), a chart number can be
+    digits of some hospital's phone: such an identifier is public text too, so finding it in
+    other documents' files proves nothing; it is left to the scan of its own document's files.
 
     Aho-Corasick (pyahocorasick) finds all identifiers at once: the batch scan compares every
     file with every identifier, which pattern by pattern would grow with the square of the batch."""
@@ -97,22 +169,24 @@ def scan_batch(files: Iterable[Path], identifiers: Iterable[tuple[str, str]], ro
 
     numbers, texts = ahocorasick.Automaton(), ahocorasick.Automaton()
     for kind, value in identifiers:
-        if not is_distinctive(kind, value):
-            continue
-        if kind in _NUMERIC_KINDS:
-            numbers.add_word(re.sub(r"\D", "", value), kind)
-        else:
-            texts.add_word(re.sub(r"\s+", "", value), kind)
+        if is_distinctive(kind, value):
+            key = _key(kind, value)
+            (numbers if kind in _NUMERIC_KINDS else texts).add_word(key, (kind, key, _edges(kind, key)))
     automata = [a for a in (numbers, texts) if len(a)]
     for a in automata:
         a.make_automaton()
+
+    def found(text: str) -> set[tuple[str, str]]:
+        views = _views(text)
+        return {hit for automaton, view in zip((numbers, texts), views, strict=True) if len(automaton)
+                for hit in _hits(automaton, view)}
+
+    coincidences = {hit for value in public for hit in found(f" {value} ")}
     leaks: set[Leak] = set()
     for path in files:
         if path.suffix.lower() not in _TEXT_SUFFIXES or not path.is_file():
             continue
-        digit_view, text_view = _views(path.read_text(encoding="utf-8", errors="replace"))
         name = str(path.relative_to(root) if root else path)
-        for automaton, view in ((numbers, digit_view), (texts, text_view)):
-            if len(automaton):
-                leaks.update(Leak(name, kind) for _, kind in automaton.iter(view))
+        leaks.update(Leak(name, kind) for kind, key in found(path.read_text(encoding="utf-8", errors="replace"))
+                     if (kind, key) not in coincidences)
     return sorted(leaks, key=lambda leak: (leak.file, leak.kind))

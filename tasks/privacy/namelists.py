@@ -50,17 +50,22 @@ GIVEN_WIDE = GIVEN | _set(
 
 # Words that fill a name's place after a label but name nobody (보호자 없음, 성명: 미상, 환자 본인),
 # and roles and relations that follow one another (보호자 배우자, 환자 보호자).
-NON_NAME = _set(
+NON_NAME_FILLERS = _set(
     """없음 없다 없고 없이 미비 누락 미상 미정 무 해당 해당없음 동일 상동 본인 미기재 미입력 미확인 생략 불명 확인 익명 공란
     별첨 참조 기재 기입 작성 날인 서명 성명 이름 성함 변경 교체 부재 동행 동반 동의 상주 연락 연락처 정보 관계 주소
     배우자 모 부 모친 부친 남편 아내 처 자녀 아들 딸 장남 장녀 차남 차녀 형 누나 언니 오빠 동생 조부 조모 손자 손녀
     친구 지인 가족 친척 부모 어머니 아버지 며느리 사위 시모 시부 장모 장인 고모 이모 삼촌 외삼촌 본인외
     대리인 법정대리인 보호자 환자 환아 의사 간호사 담당의 주치의 담당자 원장 교수 선생님 전문의 고객 직원 본사
-    신청인 청구인 수익자 예금주 계약자 피보험자 보험자 보험사 회사 병원 의원 약국 센터 공단 기관 법인 대표 대표자
-    소견 상태 판단 지시 설명 면담 요청 문의 상담 진료 진단 처방 처치 판정 결정 안내 통보 통화 방문 내원 입원 퇴원
+    신청인 청구인 수익자 예금주 계약자 피보험자 보험자 보험사 회사 병원 의원 약국 센터 공단 기관 법인 대표 대표자""")
+NON_NAME = NON_NAME_FILLERS | _set(
+    """소견 상태 판단 지시 설명 면담 요청 문의 상담 진료 진단 처방 처치 판정 결정 안내 통보 통화 방문 내원 입원 퇴원
     미동반 없었음 부재중 불가 가능 필요 있음 모름 미제출 제출 완료 대기 예정 사망 생존 동석 참석 서면 구두
     사모 부모 주인 기사 아가 아저 마음 어머 아버 선배 후배 할머 할아버 여보 당신 회장 사장 부장 차장 과장 대리 팀장
     실장 소장 국장 선생 변호사 세무사 회계사 노무사 법무사""")
+# What fills a name field without naming anyone (성명: 미상, 이름: 본인): the first lines above. Only
+# these veto a word in a name field with a colon, where any other word is the person's name (성명:
+# 방문, Name: 마음), since nobody writes a clinical word into a name field.
+FIELD_FILLERS = frozenset(NON_NAME_FILLERS)
 # One-syllable relations written between a label and a name (보호자: 모 김영희, 처 이순자).
 RELATIONS = _set("모 부 처 형 妻 母 父 子 女 夫")
 # Words that start like a surname but are medical or everyday vocabulary (checked on every name candidate).

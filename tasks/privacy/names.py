@@ -49,11 +49,22 @@ from claimvlm.privacy.nameword import (
 )
 
 _HANGUL_RUN_FULL = re.compile(r"[가-힣]{2,5}(?: [가-힣]{1,4}){0,3}")
-_CLOSES_FIELD = re.compile(r"[ \t]*(?:[,|/;)\]}·]|$)")
+_CLOSES_FIELD = re.compile(r"[ \t]*(?:[,|¦ㅣ/;)\]}·]|$)")
+_GLUED_FIELD = re.compile("|".join(sorted(P.GLUED_FIELDS.split(), key=len, reverse=True)))
+
+
+def _glued_end(text: str, start: int) -> int | None:
+    """Where a field label glued to the word at `start` begins (홍길동|주민등록번호, 김영희|생년월일): the
+    name ends there. None when none starts after the word's second syllable and within its sixth."""
+    return next((k for k in range(2, 6) if "가" <= text[start + k - 1: start + k] <= "힣"
+                 and _GLUED_FIELD.match(text, start + k)), None)
 
 
 # --- a run of words after (or before) a cue ------------------------------------------------------------------
-def _spaced(run: str, strength: int) -> str | None:
+_LAST_SYLLABLE_JOSA = frozenset("의은는이가을를와과도께")
+
+
+def _spaced(run: str, strength: int, title: bool = False) -> str | None:
     """The spaced name at the start of `run`: 안 재 빛 서 (a surname, then single syllables) or 김 민수 /
     남궁 민수 (a surname, then a given name of 1-3 syllables). None when it does not start with one."""
     parts = run.split()
@@ -62,7 +73,12 @@ def _spaced(run: str, strength: int) -> str | None:
     given_table = W.GIVEN_WIDE if strength >= MEDIUM else W.GIVEN
     singles = []
     for p in parts[1:5]:
-        if len(p) != 1 or p in W.SPACED_STOP or len(parts[0]) + len(singles) >= 5:
+        if len(parts[0]) + len(singles) >= 5 or p[0] in W.SPACED_STOP:
+            break
+        if len(p) == 2 and singles and p[1] in _LAST_SYLLABLE_JOSA:
+            singles.append(p[0])  # 김 루 아의, 노 하 준은: a particle on the last syllable
+            break
+        if len(p) != 1:
             break
         singles.append(p)
     if singles:
@@ -73,15 +89,15 @@ def _spaced(run: str, strength: int) -> str | None:
         name = f"{parts[0]} {given}"
         if not given or given in W.NON_NAME or given in W.NAME_STOP:
             return None
-        if strength < STRONG and len(given) >= 2 and ordinary(given):
-            return None  # 이 증상, 한 달간: a determiner or counter before a word
+        if strength < STRONG and len(given) >= 2 and (is_word(given) if title else ordinary(given)):
+            return None  # 이 증상, 한 달간: a determiner or counter before a word (김 복순 과장: a title follows)
     if strength < STRONG and not all(ch in given_table for ch in given):
         return None
     return name if not vetoed(given) and given not in W.SPACED_STOP else None
 
 
 def _in_run(text: str, start: int, run: str, strength: int, colon: bool = False,
-            field: bool = False) -> list[tuple[int, int]]:
+            field: bool = False, closed: bool = False) -> list[tuple[int, int]]:
     """The name at the start of `run` (text[start:]), if the cue's strength accepts one. A relation or
     role in between (보호자: 모 김영희, 담당: 간호사 윤세아) is skipped."""
     for _ in range(2):
@@ -96,8 +112,9 @@ def _in_run(text: str, start: int, run: str, strength: int, colon: bool = False,
         run = run.split()[0]
     # A word that closes a field (a separator or the line's end follows: 보조의 김하람, 박연은 |) carries
     # no particle, so the whole word comes first there too.
-    closes = _CLOSES_FIELD.match(text, start + len(run)) is not None
-    candidates = stems(run, whole_first=strength == STRONG or closes)
+    closes = closed or _CLOSES_FIELD.match(text, start + len(run)) is not None
+    colon = colon or field and closes  # a name field's cell (| 성명 이별 |) is as sure as 성명: 이별
+    candidates = stems(run, whole_first=strength == STRONG or closes, closed=closes)
     if strength == MEDIUM and run not in candidates and len(run) == 3 and run[-1] in W.NAME_FINAL_JOSA:
         candidates.append(run)  # 보호자 장식이: the last syllable Kiwi cut as a particle may be the name's
     for stem in candidates:
@@ -123,7 +140,7 @@ def _before_cue(text: str, start: int, run: str, strength: int) -> list[tuple[in
     """A name right before 씨/님/교수/(인)...: nothing comes between, so the whole word is the name, but a
     dictionary word plus a particle (조영제를 환자) is a phrase, not a name."""
     if " " in run:
-        spaced = _spaced(run, max(strength, MEDIUM))
+        spaced = _spaced(run, max(strength, MEDIUM), title=True)
         return [(start, start + len(spaced))] if spaced == run else []
     cut = particles_at(analyse(run))
     # A dictionary word and a particle (조영제를 환자, 경부의 (인)) is a phrase; only 도/이/은..., which
@@ -185,11 +202,20 @@ def _cued(text: str, claimed: Sequence[tuple[str, int, int]]) -> Iterator[tuple[
         if rel and _HANGUL_RUN_FULL.fullmatch(rel.strip()):  # 보호자(김민수), 환자(김민수, 45세): a name in the bracket
             yield from _in_run(text, m.start("rel") + len(rel) - len(rel.lstrip()), rel.strip(),
                                STRONG, colon=True)
-        if not (m["gap"] or colon or m["josa"] or m["rel"]):
+        if _GLUED_FIELD.match(text, m.start("run")):
+            continue  # a label list (환자번호/성명/병실: ...): the next label, not a value
+        run, glued = m["run"], _glued_end(text, m.start("run"))
+        if glued:  # the next field's label is glued on (성명홍길동주민등록번호): a form line, the name ends there
+            run, colon = run[:glued], True
+        elif not (m["gap"] or colon or m["josa"] or m["rel"]):
             # glued to the label (의사소견, 본인부담금): only a textbook name, or a plausible one after a
             # name field (환자성명김민수, an OCR'd form line)
             strength = MEDIUM if strength == STRONG else WEAK
-        found = _in_run(text, m.start("run"), m["run"], strength, colon, field=label in P.SURE_LABEL_SET)
+        if m["josa"] in _SURNAME_JOSA and (name := _josa_surname(text, m)):
+            yield name  # 수진자이봉윤 |: the 이 read as the label's particle is the name's surname
+            continue
+        found = _in_run(text, m.start("run"), run, strength, colon, field=label in P.SURE_LABEL_SET,
+                        closed=bool(glued))
         yield from found
         while found and (m2 := P.NAME_NEXT.match(text, found[0][1])):  # a list: 간호사: 옥지율, 모하은
             found = _in_run(text, m2.start("name"), m2["name"], min(strength, MEDIUM))
@@ -198,6 +224,8 @@ def _cued(text: str, claimed: Sequence[tuple[str, int, int]]) -> Iterator[tuple[
     for value in form_values(text):
         if label_type(value.label, _FORM_NAME_LABELS) and (run := _HANGUL_RUN_FULL.match(text, value.start)):
             yield from _in_run(text, value.start, run.group(), STRONG, colon=True, field=True)
+    for m in P.NAME_KEY.finditer(text):  # cust_nm=김민수, "pt_name": "김민수"
+        yield from _in_run(text, m.start("run"), m["run"], STRONG, colon=True, field=True)
     for m in P.LATIN_NAME.finditer(text):
         group = "name" if m["name"] else "name2"
         if not set(m[group].upper().split()) & P.LATIN_STOP:
@@ -222,7 +250,13 @@ def _cued(text: str, claimed: Sequence[tuple[str, int, int]]) -> Iterator[tuple[
     # person's; any other field label with a colon (본인 확인: 김춘자) or a dash (- 김다인) is weaker.
     for m in P.NAME_PAREN.finditer(text):  # the bracket closes the word: all of it is the name
         group = next(g for g in ("name", "name2", "name3", "name4") if m.groupdict().get(g))
-        yield from _before_cue(text, m.start(group), m[group], MEDIUM) or _in_run(text, m.start(group), m[group], MEDIUM)
+        start, run = m.start(group), m[group]
+        found = _before_cue(text, start, run, MEDIUM)
+        if not found and " " in run:  # 처 한나래(23세): no spaced name, so the word before the bracket
+            last = run.rsplit(" ", 1)[1]
+            start, run = start + len(run) - len(last), last
+            found = _before_cue(text, start, run, MEDIUM)
+        yield from found or _in_run(text, start, run, MEDIUM)
     for pattern, strength in ((P.NAME_COLON, WEAK), (P.NAME_SIGNATURE, WEAK)):
         for m in pattern.finditer(text):
             yield from _in_run(text, m.start("name"), m["name"], strength)
@@ -233,6 +267,23 @@ def _cued(text: str, claimed: Sequence[tuple[str, int, int]]) -> Iterator[tuple[
         if kind in _NEXT_TO_NAME and (m := P.NAME_BEFORE_ID.search(text, max(0, a - 12), a)):
             yield from _before_cue(text, m.start("name"), m["name"], MEDIUM) or _in_run(
                 text, m.start("name"), m["name"], WEAK)
+
+
+_SURNAME_JOSA = frozenset({"이", "가"})  # particles that are also surnames
+
+
+def _josa_surname(text: str, m: re.Match[str]) -> tuple[int, int] | None:
+    """A label glued to a name whose surname reads as the label's particle (수진자이봉윤, 환자가나은 /):
+    taken when the two syllables after it close a field, are no word, and make a name with it."""
+    word = re.match(r"[가-힣]+", m["run"])
+    given = word.group() if word else ""
+    end = m.start("run") + len(given)
+    if len(given) != 2 or not (_CLOSES_FIELD.match(text, end) or _glued_end(text, m.start("josa"))):
+        return None
+    name = m["josa"] + given
+    if vetoed(given) or is_word(given) or ordinary(given) or not table_name(name, W.GIVEN_WIDE, 2):
+        return None
+    return m.start("josa"), end
 
 
 _FORM_NAME_LABELS = {"name": frozenset((P.SURE_LABELS + " " + P.AMBIGUOUS_LABELS).replace("_", "").split())}

@@ -50,10 +50,11 @@ def particles_at(tokens: Sequence[Token]) -> int | None:
     return tokens[k][2] if k < len(tokens) else None
 
 
-def stems(run: str, whole_first: bool = False) -> list[str]:
+def stems(run: str, whole_first: bool = False, closed: bool = False) -> list[str]:
     """Where the name in a word may end, likeliest first. Particles no name ends in (는, 를, 에게) are
     always cut. Kiwi's particle cut comes first, except after a strong cue for words of three syllables
-    or less, where the last syllable is more often the name's (성명 유연도, 환자명: 김하은)."""
+    or less, where the last syllable is more often the name's (성명 유연도, 환자명: 김하은), and for a
+    word that closes a field (`closed`: 보조의: 독고채나 /), which carries no particle."""
     for j in W.SURE_JOSA:
         if run.endswith(j) and len(run) - len(j) >= 2:
             return [run[: -len(j)]]
@@ -66,7 +67,7 @@ def stems(run: str, whole_first: bool = False) -> list[str]:
         cuts = [c[:-1] if c.endswith(hon) and len(c) >= 3 else c for c in cuts]
     if not cut:
         return [run, *cuts]  # Kiwi sees no particle: the whole word first (선우하은, not 선우하+은)
-    return [run, *cuts] if whole_first and len(run) <= 3 else [*cuts, run] if whole_first else cuts
+    return [run, *cuts] if whole_first and (closed or len(run) <= 3) else [*cuts, run] if whole_first else cuts
 
 
 def is_word(word: str) -> bool:
@@ -110,6 +111,8 @@ def strong_ok(stem: str, colon: bool, field: bool = False) -> bool:
     """After a name field or a signature: anything but a non-name filler or ordinary vocabulary. A
     dictionary word that is also a plausible name (정진, 하늘) counts only after a colon. `field`: a name
     field with a colon (성명: 왕웨이), where only a predicate or a filler word (확인+불가) is no name."""
+    if field and colon and 2 <= len(stem) <= 5:
+        return _field_value_name(stem)
     if not 2 <= len(stem) <= 5 or vetoed(stem):
         return False
     if table_name(stem, W.GIVEN_WIDE, 3) and (colon or not is_word(stem)):
@@ -119,6 +122,16 @@ def strong_ok(stem: str, colon: bool, field: bool = False) -> bool:
         return not is_word(stem) and not any(
             t[1].startswith(_PREDICATE) or t[3] >= 2 and vetoed(t[0]) for t in tokens)
     return unknown_word(stem)
+
+
+def _field_value_name(stem: str) -> bool:
+    """The value of a name field (성명: X, 환자명 | X |): a name whatever its syllables (이상, 방문, 마음
+    are given names too), unless it fills the field without naming anyone (미상, 본인, 없음), is a
+    department or institution, or Kiwi reads a predicate or ending in it (확인함, 모름)."""
+    if stem in W.FIELD_FILLERS or stem in ROLE_WORDS or stem in W.DEPARTMENTS or stem.endswith(W.INSTITUTION_SUFFIX):
+        return False
+    tokens = analyse(stem)
+    return not any(t[1].startswith(_PREDICATE) or t[3] >= 2 and t[0] in W.FIELD_FILLERS for t in tokens)
 
 
 def unknown_word(stem: str) -> bool:

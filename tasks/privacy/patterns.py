@@ -65,7 +65,7 @@ NAME_LABEL = re.compile(
     rf"(?<![가-힣A-Za-z])(?P<label>{_PROFESSION_LABEL}|{_spaced_alt(SURE_LABELS + ' ' + AMBIGUOUS_LABELS)})\.?"
     r"(?:[ \t]*[(（](?P<rel>[^)）\n]{1,10})[)）])?"
     # a colon, or what a table or an OCR'd form puts in its place: | = ] 】 > ▶ →
-    r"(?:(?P<colon>[ \t]*(?:[:：|=▶→>\]】」』/]|-(?=[ \t])))|(?P<josa>이|가|은|는|인|께서))?"
+    r"(?:(?P<colon>[ \t]*(?:[:：|¦ㅣ=▶→>\]】」』/]|-(?=[ \t])))|(?P<josa>이|가|은|는|인|께서))?"
     rf"(?P<gap>[ \t]*[(（\[「『<\"'“‘]?[ \t]*)(?P<run>{_RUN})"
 )
 # A Latin-script name after a label or before an honorific (성명(영문): HONG GILDONG, John Smith 님).
@@ -90,7 +90,8 @@ SURE_HONORIFIC_SET = frozenset(SURE_HONORIFICS.split())
 # 김 영 희 / 남궁 민 수 / 김 민수: a surname, then single syllables or a given name.
 _SPACED = r"(?:[가-힣]{1,2})(?:(?: [가-힣]){1,4}| [가-힣]{2,3})(?![가-힣])"
 NAME_HONORIFIC = re.compile(
-    rf"(?<![가-힣])(?P<name>[가-힣]{{2,5}}?|{_SPACED})[ \t]?"
+    # (the title may be glued to a spaced name: 송 소훈선생님)
+    rf"(?<![가-힣])(?P<name>[가-힣]{{2,5}}?|{_SPACED.removesuffix('(?![가-힣])')})[ \t]?"
     rf"(?P<hon>{_alt(SURE_HONORIFICS + ' ' + AMBIGUOUS_HONORIFICS)})"
 )
 # A signature: a name before (인) / (서명) / ㊞, or a letter's closing (김민수 드림).
@@ -103,6 +104,18 @@ NAME_CLOSING = re.compile(rf"(?<![가-힣])(?P<name>{_SPACED}|[가-힣]{{2,5}})[
 NAME_LICENSED = re.compile(r"(?<![가-힣])(?P<name>[가-힣]{2,5})[ \t]*[(（]?[ \t]*(?:의사[ \t]?)?면[ \t]?허")
 # Further names in a list after a label (간호사: 옥지율, 모하은 및 김다인).
 NAME_NEXT = re.compile(r"[ \t]*(?:[,·、/]|및)[ \t]*(?P<name>[가-힣]{2,7})")
+# A name key in a log line or JSON record (cust_nm=김민수, "pt_name": "김민수", patientName: 김민수).
+NAME_KEY = re.compile(
+    r"(?<![A-Za-z0-9])(?:[A-Za-z]+_?)?(?:nm|NM|name|Name|NAME)[\"']?[ \t]*[:=][ \t]*[\"']?(?P<run>[가-힣]{2,5}(?:[ \t][가-힣]{1,4}){0,3})"
+)
+# Field labels an OCR'd form line glues to the value before them (성명홍길동주민등록번호 900101-...,
+# 피보험자명:김영희생년월일): where one starts inside a word after a name cue, the name ends.
+GLUED_FIELDS = (
+    "주민등록번호 주민번호 주민등록 생년월일 성별 나이 연령 연락처 전화번호 휴대폰 휴대전화 핸드폰 주소 등록번호 "
+    "환자번호 병록번호 차트번호 진료일 진료기간 진료과 내원일 입원일 퇴원일 수술일 사고일 발행일 작성일 발급일 "
+    "진단명 상병명 병명 관계 직업 이메일 계좌번호 면허번호 외국인등록번호 여권번호 보험증번호 증권번호 가입자번호 "
+    "피보험자 계약자 수익자 보호자 성명 이름 담당의 주치의 의사명 병실 병동 서명 진료과목 외국인등록 영문 국문 한글"
+)
 NAME_INTRO = re.compile(r"(?<![가-힣])(?P<name>[가-힣]{2,5}?)(?:입니다|이에요|예요|이라고 합니다|라고 합니다)")
 # Weaker cues, checked like an ambiguous label: any short field label with a colon (본인 확인: 김춘자),
 # a word right before a bracket with a number or sex (송현우(700521-...), 김영희(여/45세)), a signature
@@ -110,7 +123,7 @@ NAME_INTRO = re.compile(r"(?<![가-힣])(?P<name>[가-힣]{2,5}?)(?:입니다|�
 NAME_COLON = re.compile(r"(?<![가-힣])[가-힣]{1,6}[ \t]?[:：][ \t]?(?P<name>[가-힣]{2,7})")
 _PAREN_ROLE = "보호자 환자 배우자 본인 모 부 모친 부친 아들 딸 자녀 남편 아내 처 피보험자 계약자 수익자 의사 간호사 담당"
 NAME_PAREN = re.compile(
-    rf"(?<![가-힣])(?P<name>[가-힣]{{2,5}})[ \t]?[(（](?=[ \t]?(?:[0-9{LOOKALIKES}+]|[남여][,/ \t)]|[MF][,/ \t)]"
+    rf"(?<![가-힣])(?P<name>{_SPACED}|[가-힣]{{2,5}})[ \t]?[(（](?=[ \t]?(?:[0-9{LOOKALIKES}+]|[남여][,/ \t)]|[MF][,/ \t)]"
     rf"|만[ \t]?\d|(?:{_alt(_PAREN_ROLE)})[)）,/ \t]))"
     # or an age or sex after the word: 김민수 45세, 김민수, 남/45
     rf"|(?<![가-힣])(?P<name2>[가-힣]{{2,5}})[ \t]*,?[ \t]*(?:\d{{1,3}}[ \t]?세|[남여MF][ \t]?[/,][ \t]?\d)"
@@ -295,7 +308,9 @@ ADDRESS = re.compile(
     rf"|(?P<lot>[가-힣0-9]{{1,8}}(?:동|리|가))(?P<lotnum>[ \t]+{_NUM})?"
     r")"
     rf"(?:(?:,[ \t]?|[ \t]){_TAIL_ITEM})*"
-    r"(?:[ \t]?\([가-힣0-9A-Za-z,·\- ]{1,25}\))?"
+    # the reference bracket (역삼동, 푸르지오) but not a person's after the address ((계약자 김유혁))
+    rf"(?:[ \t]?\((?![ \t]*(?:{_alt(SURE_LABELS + ' ' + AMBIGUOUS_LABELS)})[ \t:]+[가-힣A-Za-z])"
+    r"[가-힣0-9A-Za-z,·\- ]{1,25}\))?"
     r"(?:(?:,[ \t]?|[ \t])(?:[가-힣A-Za-z0-9]{1,15}(?:아파트|빌라|오피스텔|빌딩|타워|맨션|하이츠|APT)[ \t]?)?"
     r"(?:제?\d{1,4}[ \t]?동[ \t]?)?\d{1,5}[ \t]?호)?"
 )
