@@ -12,11 +12,13 @@ the value.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from claimvlm.errors import ClaimvlmError
+from claimvlm.schema import FREE_TEXT_FIELDS, PII_FIELDS
 
 _NUMERIC_KINDS = {"rrn", "foreign_registration_no", "phone", "card", "account", "driver_license",
                   "health_insurance_no", "chart_no", "policy_no", "license_no", "medical_license", "passport"}
@@ -24,12 +26,13 @@ _UNICODE_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _TEXT_SUFFIXES = {".json", ".jsonl", ".csv", ".md", ".html", ".txt", ".log", ".yaml", ".yml"}
 _NUMBER_SEPARATORS = re.compile(r"(?<=\d)[\s.-]+(?=\d)")
 _SPACE = re.compile(r"\s+")
-# What continues a token past an identifier's edge. For numbers: another digit, or a hyphen or dot
-# and a digit ("1234-5678-9012" is a card number, not the chart number 12345678); whitespace ends a
-# token (a number re-spaced is still caught, a date before it does not hide it). For text: digits
-# and Latin letters, and after a final number its sub-number or a branch road ("…로 1" is not
-# "…로 12", "…로 1-3", "…로1길 5" or "…로1번길 5"). Hangul never ends a match: after a value it is
-# usually a particle ("…로 12에서", "김영희님"), before it a label word glued on ("주소서울특별시…").
+# What, standing next to a match, makes it part of another token and so not the identifier. For
+# numbers: another digit, or a hyphen or dot and a digit ("1234-5678-9012" is a card number, not the
+# chart number 12345678); whitespace does not (a date written before a number must not hide it).
+# For text: a digit or Latin letter, and after a final number its sub-number or a branch road
+# ("…로 1" is not "…로 12", "…로 1-3", "…로1길 5" or "…로1번길 5"). Hangul does not (short names
+# aside): after a value it is usually a particle ("…로 12에서", "김영희님"), before it a label word
+# glued on ("주소서울특별시…"); nor does whitespace (a value re-spaced by OCR is still that value).
 _ALNUM = "[0-9A-Za-z]"
 _NUMBER_BEFORE, _NUMBER_AFTER = r"\d[.-]?", r"[.-]?\d"
 _AFTER_TEXT_NUMBER = r"[0-9A-Za-z]|[.-]\d|번?길"
@@ -148,10 +151,23 @@ def _views(text: str) -> tuple[_View, _View]:
     return _View(text, _NUMBER_SEPARATORS), _View(text, _SPACE)
 
 
-def _hits(automaton, view: _View) -> Iterable[tuple[str, str]]:  # noqa: ANN001 (pyahocorasick has no types)
+def _hits(automaton: Any, view: _View) -> Iterable[tuple[str, str]]:
     for end, (kind, key, edges) in automaton.iter(view.view):
         if view.whole_token(end - len(key) + 1, end + 1, edges):
             yield kind, key
+
+
+def kept_values(label: dict[str, Any]) -> set[str]:
+    """The strings a pseudonymised label keeps as they were: every field the schema does not mark as
+    personal data or free text (hospital name, address and phone, codes, dates), nested ones too."""
+    def strings(value: Any) -> Iterator[str]:
+        if isinstance(value, str):
+            yield value
+        for item in value.values() if isinstance(value, dict) else value if isinstance(value, list) else ():
+            yield from strings(item)
+
+    return {s for field, v in label.items() if field not in PII_FIELDS and field not in FREE_TEXT_FIELDS
+            for s in strings(v)}
 
 
 def scan_batch(files: Iterable[Path], identifiers: Iterable[tuple[str, str]], root: Path | None = None,
@@ -172,9 +188,9 @@ def scan_batch(files: Iterable[Path], identifiers: Iterable[tuple[str, str]], ro
         if is_distinctive(kind, value):
             key = _key(kind, value)
             (numbers if kind in _NUMERIC_KINDS else texts).add_word(key, (kind, key, _edges(kind, key)))
-    automata = [a for a in (numbers, texts) if len(a)]
-    for a in automata:
-        a.make_automaton()
+    for automaton in (numbers, texts):
+        if len(automaton):
+            automaton.make_automaton()
 
     def found(text: str) -> set[tuple[str, str]]:
         views = _views(text)
@@ -187,6 +203,6 @@ def scan_batch(files: Iterable[Path], identifiers: Iterable[tuple[str, str]], ro
         if path.suffix.lower() not in _TEXT_SUFFIXES or not path.is_file():
             continue
         name = str(path.relative_to(root) if root else path)
-        leaks.update(Leak(name, kind) for kind, key in found(path.read_text(encoding="utf-8", errors="replace"))
-                     if (kind, key) not in coincidences)
+        hits = found(path.read_text(encoding="utf-8", errors="replace"))
+        leaks.update(Leak(name, kind) for kind, key in hits if (kind, key) not in coincidences)
     return sorted(leaks, key=lambda leak: (leak.file, leak.kind))

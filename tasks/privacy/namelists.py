@@ -29,6 +29,8 @@ COMMON_SURNAMES = _set(
     "김 이 박 최 정 강 조 윤 장 임 한 오 서 신 권 황 안 송 류 유 전 홍 고 문 양 손 배 백 허 남 심 노 하 곽 성 차 "
     "주 우 구 나 민 진 지 엄 채 원 천 방 공 현 함 변 염 여 추 도 소 석 선 설 마 길 연 위 표 명 기 반 라 왕 금 옥 "
     "육 인 맹 제 모 탁 국 어 은 편 용 예 경 봉 사 부 가 복 태 목 형 피 두 감 음 빈 동 온 호 범 좌 팽 승")
+# The thirty most frequent (about 85% of people): the first syllable of a word-name (이상, 하나, 유지).
+TOP_SURNAMES = _set("김 이 박 최 정 강 조 윤 장 임 한 오 서 신 권 황 안 송 류 유 전 홍 고 문 양 손 배 백 허 남")
 TWO_SURNAMES = _set("남궁 황보 제갈 선우 독고 사공 서문 동방 어금 망절 소봉 장곡 강전 사마 황목")
 # Two-syllable surnames that open no Korean word, so that nothing else needs checking after them
 # (unlike 어금+니, 사마+귀, 동방+결절).
@@ -66,6 +68,13 @@ NON_NAME = NON_NAME_FILLERS | _set(
 # these veto a word in a name field with a colon, where any other word is the person's name (성명:
 # 방문, Name: 마음), since nobody writes a clinical word into a name field.
 FIELD_FILLERS = frozenset(NON_NAME_FILLERS)
+# Roles and relations in claims whose value is a person, so that a word closing the field after them
+# (피보험자 이상, 계약자 하나 / 세대주 정도) is a name even when it is also a word; 환자 and 의사 are left
+# out, since clinical words follow them (환자 안정, 의사 소견).
+CLAIM_ROLES = _set(
+    """피보험자 주피보험자 계약자 수익자 보험수익자 세대주 세대원 가입자 피부양자 운전자 동승자 피해자 가해자 고객
+    신청인 청구인 예금주 대리인 법정대리인 상속인 법정상속인 위임인 수임인 수진자 보호자 사망자 배우자 남편 아내
+    부인 모친 부친 어머니 아버지 아들 딸 자녀 동생 조모 조부 손자 손녀 장남 장녀 차남 차녀 며느리 사위""")
 # One-syllable relations written between a label and a name (보호자: 모 김영희, 처 이순자).
 RELATIONS = _set("모 부 처 형 妻 母 父 子 女 夫")
 # Words that start like a surname but are medical or everyday vocabulary (checked on every name candidate).
@@ -110,6 +119,6 @@ JOSA = ("에게서", "께서는", "에게", "께서", "에서", "으로", "하�
 # Particles no given name ends in: always cut from a word after a label (맹름우우는 -> 맹름우우).
 SURE_JOSA = ("에게서", "께서는", "에게", "께서", "에서", "으로", "하고", "는", "를", "께", "와")
 # Particles that are also the last syllable of many given names (유연도, 김하은, 박지이).
-NAME_FINAL_JOSA = _set("도 은 이 가 아 나 연 진")
+NAME_FINAL_JOSA = _set("도 은 이 가 아 나 연 진 서")
 # Syllables that end a spaced run of counters or function words, not a name (이 두 명, 김 외 2인).
 SPACED_STOP = _set("명 등 외 분 일 월 년 회 개 건 및 중 후 씨 님 세 는 을 를")

@@ -32,6 +32,7 @@ from claimvlm.privacy.nameword import (
     MEDIUM,
     ROLE_WORDS,
     STRONG,
+    TITLES,
     WEAK,
     _kiwi,  # noqa: F401 - re-exported: detect's tests check that it stays unloaded at import
     accept,
@@ -49,8 +50,10 @@ from claimvlm.privacy.nameword import (
 )
 
 _HANGUL_RUN_FULL = re.compile(r"[가-힣]{2,5}(?: [가-힣]{1,4}){0,3}")
-_CLOSES_FIELD = re.compile(r"[ \t]*(?:[,|¦ㅣ/;)\]}·]|$)")
-_GLUED_FIELD = re.compile("|".join(sorted(P.GLUED_FIELDS.split(), key=len, reverse=True)))
+_CLOSES_FIELD = re.compile(r"[ \t]*(?:[,|¦ㅣ/;)\]}·]|$)| *\t")
+# A field label that ends where a value or a separator starts (주민등록번호9001.., 병실: ): a name that
+# merely begins like one (서명진, 주소연) goes on in Hangul.
+_GLUED_FIELD = re.compile("(?:" + "|".join(sorted(P.GLUED_FIELDS.split(), key=len, reverse=True)) + ")(?![가-힣])")
 
 
 def _glued_end(text: str, start: int) -> int | None:
@@ -70,6 +73,8 @@ def _spaced(run: str, strength: int, title: bool = False) -> str | None:
     parts = run.split()
     if len(parts) < 2 or not surname_lengths(parts[0]) or len(parts[0]) not in surname_lengths(parts[0]):
         return None
+    if parts[0] in W.RELATIONS or parts[0] in W.NON_NAME:
+        return None  # 모 김민수, 처 이순자: a relation, then the name
     given_table = W.GIVEN_WIDE if strength >= MEDIUM else W.GIVEN
     singles = []
     for p in parts[1:5]:
@@ -87,6 +92,8 @@ def _spaced(run: str, strength: int, title: bool = False) -> str | None:
     else:
         given = next((g for g in stems(parts[1]) if 1 <= len(g) <= 3), "")
         name = f"{parts[0]} {given}"
+        if len(given) == 3 and table_name(given, W.GIVEN_WIDE, 2, W.COMMON_SURNAMES):
+            return None  # 남 김민수: a whole name after a syllable, not a given name after a surname
         if not given or given in W.NON_NAME or given in W.NAME_STOP:
             return None
         if strength < STRONG and len(given) >= 2 and (is_word(given) if title else ordinary(given)):
@@ -97,7 +104,7 @@ def _spaced(run: str, strength: int, title: bool = False) -> str | None:
 
 
 def _in_run(text: str, start: int, run: str, strength: int, colon: bool = False,
-            field: bool = False, closed: bool = False) -> list[tuple[int, int]]:
+            field: bool = False, closed: bool = False, role: str = "") -> list[tuple[int, int]]:
     """The name at the start of `run` (text[start:]), if the cue's strength accepts one. A relation or
     role in between (보호자: 모 김영희, 담당: 간호사 윤세아) is skipped."""
     for _ in range(2):
@@ -106,34 +113,65 @@ def _in_run(text: str, start: int, run: str, strength: int, colon: bool = False,
                 head[0] in W.RELATIONS or head[0] in ROLE_WORDS or head[0] in W.NON_NAME):
             start, run = start + run.index(head[1]), head[1]
     if " " in run or "\t" in run:
-        spaced = _spaced(run.replace("\t", " "), strength) or (_foreign(run) if strength == STRONG else None)
+        spaced = _spaced(run.replace("\t", " "), strength) or (
+            _foreign(run, strict=strength < STRONG) if strength >= MEDIUM else None)
         if spaced:
             return [(start, start + len(spaced))]
         run = run.split()[0]
+    if (title := _glued_title(run)) and not closed:  # 심도나선생님: the title glued on ends the name
+        run, closed = run[:-len(title)], True
     # A word that closes a field (a separator or the line's end follows: 보조의 김하람, 박연은 |) carries
     # no particle, so the whole word comes first there too.
     closes = closed or _CLOSES_FIELD.match(text, start + len(run)) is not None
-    colon = colon or field and closes  # a name field's cell (| 성명 이별 |) is as sure as 성명: 이별
+    if field and closes and not colon:  # a name field's cell (| 성명 이별 |): as sure as 성명: 이별, but a
+        colon, field = True, False      # header row (성명\t금액\t...) must not pass for one
     candidates = stems(run, whole_first=strength == STRONG or closes, closed=closes)
     if strength == MEDIUM and run not in candidates and len(run) == 3 and run[-1] in W.NAME_FINAL_JOSA:
         candidates.append(run)  # 보호자 장식이: the last syllable Kiwi cut as a particle may be the name's
     for stem in candidates:
         if accept(stem, strength, colon, whole=stem == run, field=field):
             return [(start, start + len(stem))]
+    if closes and role in W.CLAIM_ROLES and _word_name(run):  # 피보험자 이상, 계약자 하나 /
+        return [(start, start + len(run))]
     return []
 
 
-def _foreign(run: str) -> str | None:
+def _glued_title(word: str) -> str | None:
+    """A polite title glued to the word (심도나선생님, 김민수님): only those ending in 님 or 씨, as a
+    profession glued on (주치의사) may be the word itself."""
+    # 님 and 씨 alone need three syllables before them: 별님, 꽃님 are given names (김별님).
+    return next((t for t in TITLES if t.endswith(("님", "씨")) and word.endswith(t)
+                 and len(word) - len(t) >= (3 if len(t) == 1 else 2) and " " not in word), None)
+
+
+def _word_name(word: str) -> bool:
+    """A two-syllable word that is also a given name with a common surname (이상, 하나, 유지, 안정): a
+    name only where a person's field closes around it."""
+    return (len(word) == 2 and word[0] in W.TOP_SURNAMES and word[1] in W.GIVEN_WIDE
+            and word not in W.NON_NAME and word not in ROLE_WORDS and word not in W.DEPARTMENTS)
+
+
+def _foreign(run: str, strict: bool = False) -> str | None:
     """A transcribed foreign name in parts after a name field (성명: 응우옌 반 안, 마이클 존슨): a first part
-    no Korean table explains, then parts Kiwi does not read as ordinary words."""
+    no Korean table explains, then parts Kiwi does not read as ordinary words. `strict` (after a role
+    without a colon: 고객 나탈리아 페트로바): every part two syllables or more and no dictionary word."""
     parts = run.split()
     if table_name(parts[0], W.GIVEN_WIDE, 3) or not strong_ok(parts[0], True):
         return None
+    if strict and (len(parts[0]) < 2 or not unknown_word(parts[0]) or not _noun_only(parts[0])):
+        return None
     n = 1
     while n < min(len(parts), 4) and len(parts[n]) <= 4 and parts[n] not in W.SPACED_STOP | {"남", "여"} and (
-            len(parts[n]) == 1 or not ordinary(parts[n])) and not vetoed(parts[n]):
+            len(parts[n]) == 1 or not ordinary(parts[n])) and not vetoed(parts[n]) and not (
+            strict and (len(parts[n]) < 2 or is_word(parts[n]) or not unknown_word(stems(parts[n])[0] if stems(parts[n]) else parts[n])
+                        or n < len(parts) - 1 and not _noun_only(parts[n]))):
         n += 1
     return " ".join(parts[:n]) if n > 1 else None
+
+
+def _noun_only(word: str) -> bool:
+    """Kiwi reads `word` as proper, common or unknown nouns only: no bound noun, particle or ending (데+요)."""
+    return all(t[4] or t[1] in ("NNG", "NNP") for t in analyse(word))
 
 
 def _before_cue(text: str, start: int, run: str, strength: int) -> list[tuple[int, int]]:
@@ -155,6 +193,8 @@ def _before_cue(text: str, start: int, run: str, strength: int) -> list[tuple[in
 def _sure_honorific(run: str) -> bool:
     """김민 씨, 간시준 님: any given syllables after a surname, but not a word (고객님, 위로금님); two
     syllables from the tables may be a word too (정진 씨), since nobody writes 경련 씨."""
+    if _word_name(run) and run not in W.PLACE_STOP:
+        return True  # 환자 유지 님, 이상 님: no one puts 님 after a clinical word
     return 2 <= len(run) <= 5 and bool(surname_lengths(run)) and not vetoed(run) and (
         name_like(run, MEDIUM, title=True) or not is_word(run) and unknown_word(run)
         or len(run) == 2 and table_name(run, W.GIVEN, 1, W.COMMON_SURNAMES))
@@ -207,15 +247,16 @@ def _cued(text: str, claimed: Sequence[tuple[str, int, int]]) -> Iterator[tuple[
         run, glued = m["run"], _glued_end(text, m.start("run"))
         if glued:  # the next field's label is glued on (성명홍길동주민등록번호): a form line, the name ends there
             run, colon = run[:glued], True
-        elif not (m["gap"] or colon or m["josa"] or m["rel"]):
+        elif not (m["gap"] or colon or m["josa"] or m["rel"]) and not (
+                label in P.SURE_LABEL_SET and _CLOSES_FIELD.match(text, m.start("run") + len(run.split()[0]))):
             # glued to the label (의사소견, 본인부담금): only a textbook name, or a plausible one after a
-            # name field (환자성명김민수, an OCR'd form line)
+            # name field (환자성명김민수, an OCR'd form line); a name field's cell (환자명방문 /) stays sure
             strength = MEDIUM if strength == STRONG else WEAK
         if m["josa"] in _SURNAME_JOSA and (name := _josa_surname(text, m)):
             yield name  # 수진자이봉윤 |: the 이 read as the label's particle is the name's surname
             continue
         found = _in_run(text, m.start("run"), run, strength, colon, field=label in P.SURE_LABEL_SET,
-                        closed=bool(glued))
+                        closed=bool(glued), role=label)
         yield from found
         while found and (m2 := P.NAME_NEXT.match(text, found[0][1])):  # a list: 간호사: 옥지율, 모하은
             found = _in_run(text, m2.start("name"), m2["name"], min(strength, MEDIUM))
@@ -224,6 +265,13 @@ def _cued(text: str, claimed: Sequence[tuple[str, int, int]]) -> Iterator[tuple[
     for value in form_values(text):
         if label_type(value.label, _FORM_NAME_LABELS) and (run := _HANGUL_RUN_FULL.match(text, value.start)):
             yield from _in_run(text, value.start, run.group(), STRONG, colon=True, field=True)
+    for m in P.NAME_VOCATIVE.finditer(text):  # 지민아 엄마: a child's given name
+        name = m["name"]
+        if table_name(name + m["call"], W.GIVEN_WIDE, 2, W.COMMON_SURNAMES):
+            continue  # 김서아 엄마: the 아 may end a whole name as well; the other cues decide that one
+        if all(ch in W.GIVEN_WIDE for ch in name) and not vetoed(name) and not is_word(name + m["call"]) and (
+                len(name) > 1 or not is_word(name)):
+            yield m.start("name"), m.end("name")
     for m in P.NAME_KEY.finditer(text):  # cust_nm=김민수, "pt_name": "김민수"
         yield from _in_run(text, m.start("run"), m["run"], STRONG, colon=True, field=True)
     for m in P.LATIN_NAME.finditer(text):
@@ -251,12 +299,17 @@ def _cued(text: str, claimed: Sequence[tuple[str, int, int]]) -> Iterator[tuple[
     for m in P.NAME_PAREN.finditer(text):  # the bracket closes the word: all of it is the name
         group = next(g for g in ("name", "name2", "name3", "name4") if m.groupdict().get(g))
         start, run = m.start(group), m[group]
+        if group == "name4":  # (김민수/45세/...): a patient's bracket opens with the name, as a field would
+            yield from _in_run(text, start, run, STRONG, colon=True, field=True, closed=True)
+            continue
         found = _before_cue(text, start, run, MEDIUM)
         if not found and " " in run:  # 처 한나래(23세): no spaced name, so the word before the bracket
             last = run.rsplit(" ", 1)[1]
             start, run = start + len(run) - len(last), last
             found = _before_cue(text, start, run, MEDIUM)
-        yield from found or _in_run(text, start, run, MEDIUM)
+        before = text[:start].split()
+        yield from found or _in_run(text, start, run, MEDIUM, closed=True,
+                                    role=before[-1] if before and len(run) == 2 else "")
     for pattern, strength in ((P.NAME_COLON, WEAK), (P.NAME_SIGNATURE, WEAK)):
         for m in pattern.finditer(text):
             yield from _in_run(text, m.start("name"), m["name"], strength)
@@ -277,6 +330,8 @@ def _josa_surname(text: str, m: re.Match[str]) -> tuple[int, int] | None:
     taken when the two syllables after it close a field, are no word, and make a name with it."""
     word = re.match(r"[가-힣]+", m["run"])
     given = word.group() if word else ""
+    if glued := _glued_end(text, m.start("run")):  # 환자성명이아예생년월일
+        given = given[:glued]
     end = m.start("run") + len(given)
     if len(given) != 2 or not (_CLOSES_FIELD.match(text, end) or _glued_end(text, m.start("josa"))):
         return None

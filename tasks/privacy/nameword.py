@@ -130,6 +130,8 @@ def _field_value_name(stem: str) -> bool:
     department or institution, or Kiwi reads a predicate or ending in it (확인함, 모름)."""
     if stem in W.FIELD_FILLERS or stem in ROLE_WORDS or stem in W.DEPARTMENTS or stem.endswith(W.INSTITUTION_SUFFIX):
         return False
+    if table_name(stem, W.GIVEN_WIDE, 3):
+        return True  # 한결, 하나: a surname and given syllables, whatever Kiwi makes of the word
     tokens = analyse(stem)
     return not any(t[1].startswith(_PREDICATE) or t[3] >= 2 and t[0] in W.FIELD_FILLERS for t in tokens)
 
@@ -215,12 +217,12 @@ def tagged_name_ok(run: str, after: str = "") -> bool:
     return table_name(stem, W.GIVEN_WIDE, 3) or not (len(stem) >= 3 and stem[-1] in W.TERM_FINAL)
 
 
-_TITLES = tuple(sorted({*P.SURE_HONORIFICS.split(), *P.AMBIGUOUS_HONORIFICS.replace("_", "").split()}, key=len, reverse=True))
+TITLES = tuple(sorted({*P.SURE_HONORIFICS.split(), *P.AMBIGUOUS_HONORIFICS.replace("_", "").split()}, key=len, reverse=True))
 
 
 def _only_particles(rest: str) -> bool:
     """``rest`` is titles and particles only (님께서, 씨는, 환자의, 에게)."""
-    for title in _TITLES:
+    for title in TITLES:
         if rest.startswith(title):
             rest = rest[len(title):]
             break

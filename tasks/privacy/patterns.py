@@ -48,6 +48,7 @@ AMBIGUOUS_LABELS = (
     "신청자 요청자 통화자 접수자 처리자 수납자 결제자 납부자 카드소지자 소지자 발신인 수신인 수신 발신 참조 "
     "운전자 동승자 피해자 가해자 목격자 근로자 담당 손사 조사담당 보상담당 당사자 사고자 부상자 진술인 진술자 제보자 "
     "의뢰인 의뢰자 방문자 상대방 진단의 치료의 응급의 입원자 퇴원자 청구자 차주 소유자 명의자 Pt pt "
+    "사망자 망인 고인 피부양자 세대원 "
     # people by role or family tie: they are followed by a name as often as by anything else
     "고객 본인 설계사 상담원 상담사 간병인 가입자 세대주 송금인 입금자 배우자 남편 아내 부인 모친 부친 "
     "어머니 아버지 아들 딸 자녀 동생 직원 치료사 물리치료사 방사선사 영양사 사회복지사 손해사정사 조사자 심사자 "
@@ -104,6 +105,11 @@ NAME_CLOSING = re.compile(rf"(?<![가-힣])(?P<name>{_SPACED}|[가-힣]{{2,5}})[
 NAME_LICENSED = re.compile(r"(?<![가-힣])(?P<name>[가-힣]{2,5})[ \t]*[(（]?[ \t]*(?:의사[ \t]?)?면[ \t]?허")
 # Further names in a list after a label (간호사: 옥지율, 모하은 및 김다인).
 NAME_NEXT = re.compile(r"[ \t]*(?:[,·、/]|및)[ \t]*(?P<name>[가-힣]{2,7})")
+# A child's given name called out before a parent (지민아 엄마, 준이 아빠): call-centre and SMS notes.
+NAME_VOCATIVE = re.compile(
+    r"(?<![가-힣])(?P<name>[가-힣]{1,3})(?P<call>아|야|이)[ \t]?"
+    r"(?:엄마|아빠|어머니|아버지|어머님|아버님|맘|할머니|할아버지)(?![가-힣])"
+)
 # A name key in a log line or JSON record (cust_nm=김민수, "pt_name": "김민수", patientName: 김민수).
 NAME_KEY = re.compile(
     r"(?<![A-Za-z0-9])(?:[A-Za-z]+_?)?(?:nm|NM|name|Name|NAME)[\"']?[ \t]*[:=][ \t]*[\"']?(?P<run>[가-힣]{2,5}(?:[ \t][가-힣]{1,4}){0,3})"
