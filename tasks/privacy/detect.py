@@ -57,12 +57,19 @@ class Span:
 BACKSTOP_TYPES: frozenset[str] = frozenset({"name", "chart_no", "health_insurance_no"})
 
 
+# A table rule or separator that OCR read as a letter between a label and its value (예금주I이혜경,
+# 연락처l01062033817, 성명ㅣ김민수): read as the bar it is. One character for one, so offsets hold.
+_OCR_BAR = re.compile(r"(?<=[가-힣])[Il¦ㅣ](?=[0-9가-힣])")
+
+
 def find_pii(text: str) -> list[Span]:
     """All PII spans, sorted by start, non-overlapping (on overlap keep the more specific, then longer)."""
-    found = _resolve([*_structured(text), *_addresses(text)])
-    names = find_names(text, [(s.type, s.start, s.end) for s in found])
-    found = _resolve([*found, *(_span(text, "name", a, b) for a, b in names)])
-    return _resolve([*found, *_backstop(text, found)])
+    read = _OCR_BAR.sub("|", text)
+    found = _resolve([*_structured(read), *_addresses(read)])
+    names = find_names(read, [(s.type, s.start, s.end) for s in found])
+    found = _resolve([*found, *(_span(read, "name", a, b) for a, b in names)])
+    found = _resolve([*found, *_backstop(read, found)])
+    return found if read == text else [_span(text, s.type, s.start, s.end) for s in found]
 
 
 _HANGUL_AFTER = re.compile("[가-힣]*")
@@ -134,6 +141,12 @@ def _structured(text: str) -> Iterator[Span]:
         if 10 <= n <= 14 and _near(P.ACCOUNT_CONTEXT, text, m.start(), m.start() if bare else m.end(),
                                    15 if bare else 25, 0 if bare else 12):
             yield _span(text, "account", m.start(), m.end())
+    for m in P.ACCOUNT_SPACED.finditer(text):
+        if _near(P.ACCOUNT_CONTEXT, text, m.start(), m.start(), 12) and 10 <= len(_digits(m.group())) <= 14:
+            yield _span(text, "account", m.start(), m.end())
+    for m in P.CARD_AMEX.finditer(text):
+        if _luhn(_digits(m.group())) or _near(P.CARD_CONTEXT, text, m.start(), m.start(), 20):
+            yield _span(text, "card", m.start(), m.end())
     for kind, pattern in (("email", P.EMAIL), ("passport", P.PASSPORT), ("driver_license", P.LICENCE)):
         for m in pattern.finditer(text):
             if kind != "driver_license" or _mostly_digits(m.group()):
@@ -216,6 +229,8 @@ def _addresses(text: str) -> Iterator[Span]:
         # Province plus a bare 동 (서울 명동) is a region, not an address: want a district or a number.
         if m["district"] or m["road"] or m["lotnum"] or m["city"] and m["lot"]:
             yield _span(text, "address", m.start(), m.end())
+    for m in P.ADDRESS_LATIN.finditer(text):
+        yield _span(text, "address", m.start(), m.end())
 
 
 # --- evaluation --------------------------------------------------------------------------------------

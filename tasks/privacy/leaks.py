@@ -23,6 +23,10 @@ from claimvlm.schema import FREE_TEXT_FIELDS, PII_FIELDS
 _NUMERIC_KINDS = {"rrn", "foreign_registration_no", "phone", "card", "account", "driver_license",
                   "health_insurance_no", "chart_no", "policy_no", "license_no", "medical_license", "passport"}
 _UNICODE_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+# Digests (the sha256 of every file in meta/): tokens of 32 and more lowercase hex characters, a
+# letter among them. A document's 5-digit licence number turned up inside one of its own by chance
+# (once in a 5,000-document batch, depending on the key); identifiers are not written that way.
+_DIGEST = re.compile(r"(?<![0-9A-Za-z])(?=[0-9a-f]*[a-f])[0-9a-f]{32,}(?![0-9A-Za-z])")
 _TEXT_SUFFIXES = {".json", ".jsonl", ".csv", ".md", ".html", ".txt", ".log", ".yaml", ".yml"}
 _NUMBER_SEPARATORS = re.compile(r"(?<=\d)[\s.-]+(?=\d)")
 _SPACE = re.compile(r"\s+")
@@ -112,9 +116,7 @@ def scan(files: Iterable[Path], identifiers: Iterable[tuple[str, str]], root: Pa
     for path in files:
         if path.suffix.lower() not in _TEXT_SUFFIXES or not path.is_file():
             continue
-        text = path.read_text(encoding="utf-8", errors="replace")
-        # JSON written with ensure_ascii=True would hide Hangul behind \uXXXX escapes.
-        text = _UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+        text = _readable(path.read_text(encoding="utf-8", errors="replace"))
         for kind, pattern in patterns:
             if pattern.search(text):
                 leaks.add(Leak(str(path.relative_to(root) if root else path), kind))
@@ -145,9 +147,15 @@ class _View:
             not (after and re.match(after, self.text[last + 1:last + 3]))
 
 
+def _readable(text: str) -> str:
+    """The text as identifiers could be read in it: \\uXXXX escapes decoded (JSON written with
+    ensure_ascii=True hides Hangul behind them), digests blanked."""
+    return _DIGEST.sub("#", _UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text))
+
+
 def _views(text: str) -> tuple[_View, _View]:
     """(digits joined across separators, text without whitespace): the forms identifiers are matched in."""
-    text = _UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    text = _readable(text)
     return _View(text, _NUMBER_SEPARATORS), _View(text, _SPACE)
 
 

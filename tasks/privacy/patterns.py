@@ -175,6 +175,10 @@ CARD = re.compile(
 )
 CARD_CONTEXT = re.compile(r"카드|card|Card|CARD|신용|체크|결제|할부")
 ACCOUNT = re.compile(r"(?<![0-9A-Za-z\-])(?:\d{2,6}(?:-\d{1,7}){1,4}|\d{10,14})(?![0-9A-Za-z]|-\d)")
+# Groups split by spaces (수협은행 922 01 373647): an account only right after a bank's name.
+ACCOUNT_SPACED = re.compile(r"(?<![0-9A-Za-z\-])\d{3,6}(?:[ \t]\d{1,7}){2,3}(?![0-9A-Za-z]|[ \t-]\d)")
+# American Express: 15 digits in 4-6-5 (3761-516389-80547).
+CARD_AMEX = re.compile(r"(?<![0-9A-Za-z\-])3[47]\d\d(?P<sep>[ \t-]?)\d{6}(?P=sep)\d{5}(?![0-9A-Za-z]|-\d)")
 BANKS = (
     "국민 KB 신한 우리 하나 농협 NH 기업 IBK 카카오뱅크 카카오 케이뱅크 토스뱅크 토스 SC제일 제일 씨티 우체국 "
     "새마을금고 새마을 신협 수협 산업은행 대구은행 부산은행 경남은행 광주은행 전북은행 제주은행 iM뱅크"
@@ -203,7 +207,7 @@ PASSPORT_CONTEXT = re.compile(
 PLATE_LETTERS = "가나다라마거너더러머버서어저고노도로모보소오조구누두루무부수우주아바사자배하허호육공해국합"
 VEHICLE = re.compile(
     rf"(?:(?<![가-힣])(?:{_alt(LICENCE_REGIONS)})[ \t]?)?(?<![0-9A-Za-z\-.,])\d{{2,3}}[ \t]?[{PLATE_LETTERS}][ \t]?\d{{4}}"
-    r"(?![0-9A-Za-z가-힣]|[.,]\d)"
+    r"(?=(?:으로|에서|로|를|는|은|와|과|의|에|이|가|도)?(?![0-9A-Za-z가-힣]|[.,]\d))"
 )
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _HEX = r"[0-9A-Fa-f]{1,4}"
@@ -254,7 +258,7 @@ _CHART_WORDS = (
 _NOT_CHART = "".join(f"(?<!{w})(?<!{w} )" for w in ("주민", "외국인", "사업자", "차량", "자동차", "법인", "고유"))
 # Hospitals number charts their own way: letters first (H-2024-00123), digits in groups (12-345678,
 # 2024-0012345) or one run; a group of 2-3 digits first never starts with 0 (that is a phone's area code).
-CHART_VALUE = (rf"{NB}(?:\d{{3,6}}[ \t]\d{{3,6}}(?![ \t]?\d)|[A-Z]{{1,3}}-?\d{{2,4}}-\d{{3,8}}|[A-Z]{{0,3}}-?\d{{4,12}}(?:-\d{{1,6}})?"
+CHART_VALUE = (rf"{NB}(?:\d{{3,6}}[ \t]\d{{3,6}}(?![ \t]?\d)|[A-Z]{{1,3}}-?\d{{2,4}}-\d{{3,8}}|[A-Z]{{0,3}}-?\d{{4,12}}(?:-\d{{1,8}})?"
                rf"|[1-9]\d{{1,2}}-\d{{4,8}}(?:-\d{{1,6}})?){NA}")
 CHART_NO = re.compile(
     rf"(?:{_NOT_CHART}(?:{_loose(_CHART_WORDS)})"
@@ -273,7 +277,8 @@ CHART_AT = re.compile(CHART_VALUE)
 HI_LABELS = frozenset(_HI_WORDS.split()) | {"보험증", "보험증번호", "증번호", "가입자번호", "HIN"}
 CHART_LABELS = frozenset(_CHART_WORDS.split()) | {"MRN", "ChartNo", "ChartNo.", "PtNo", "PtID", "PatientID", "ID", "Reg.No"}
 POLICY_NO = re.compile(
-    rf"(?:{_loose('보험증권번호 증권번호 계약번호')}|증권(?:[ \t]?(?:No\.?|#))?(?![가-힣])|(?i:policy(?:[ \t_]?(?:no|number|#))?)\.?)"
+    rf"(?:{_loose('보험증권번호 증권번호 계약번호 청약번호')}|(?:증권|청약)(?:[ \t]?(?:No\.?|#))?(?![가-힣])"
+    r"|(?i:policy(?:[ \t_]?(?:no|number|#))?|(?<![a-z])(?:ins|plcy|pol|cont)[_ ]?no)\.?)"
     r"[^\dA-Za-z\n]{0,8}?"
     rf"(?P<v>{NB}[A-Z0-9]{{1,16}}(?:-[A-Z0-9]{{1,12}}){{0,4}}{NA})"
 )
@@ -299,14 +304,18 @@ CITIES = (
     "일산동구 일산서구 덕양구 수지구 기흥구 처인구 팔달구 영통구 권선구 장안구 단원구 상록구 만안구 동안구"
 )
 _NUM = r"(?:산[ \t]?)?\d{1,5}(?:-\d{1,5})?(?:번지)?"
+_UNIT = r"(?:제?\d{1,4}[ \t]?동|[A-Z]?\d{1,5}[ \t]?호|\d{1,2}[ \t]?단지)"
 _TAIL_ITEM = (
     r"(?:[가-힣A-Za-z0-9]{1,15}(?:아파트|빌라|오피스텔|빌딩|타워|맨션|하이츠|APT)"
-    r"|제?\d{1,4}[ \t]?동|\d{1,5}[ \t]?호|(?:지하[ \t]?)?\d{1,3}[ \t]?층|[A-Z][ \t]?동"
-    # any building name when unit numbers follow (센트럴빌 505호)
-    r"|[가-힣A-Za-z]{2,12}(?=[ \t]?(?:제?\d{1,4}[ \t]?동|\d{1,5}[ \t]?호)))"
+    rf"|{_UNIT}|(?:지하[ \t]?)?\d{{1,3}}[ \t]?층|[A-Z][ \t]?동"
+    # 동-호 written with a dash after the building number (신정로 422-12 104-202)
+    r"|\d{2,4}-\d{3,4}(?![\d-])"
+    # any building or village name when unit numbers follow (센트럴빌 505호, 아름마을 1단지, 중흥S-클래스 119동)
+    rf"|[가-힣A-Za-z][가-힣A-Za-z\-]{{1,12}}(?=[ \t]?{_UNIT}))"
 )
 ADDRESS = re.compile(
-    rf"(?<![가-힣])(?:(?:{_alt(PROVINCES)})(?P<district>(?:[ \t]+[가-힣]{{1,5}}(?:시|군|구)){{0,2}})"
+    # (an address word may be glued on in an OCR'd form: 주소대전광역시 ...)
+    rf"(?:(?<![가-힣])|(?<=주소)|(?<=주소지)|(?<=거주지)|(?<=체류지)|(?<=소재지))(?:(?:{_alt(PROVINCES)})(?P<district>(?:[ \t]+[가-힣]{{1,5}}(?:시|군|구)){{0,2}})"
     rf"|(?P<city>{_alt(CITIES)})(?:[ \t]+[가-힣]{{1,5}}(?:구|군))?)"
     r"(?:[ \t]+[가-힣]{1,4}(?:읍|면))?"
     r"[ \t]+(?:"
@@ -319,4 +328,13 @@ ADDRESS = re.compile(
     r"[가-힣0-9A-Za-z,·\- ]{1,25}\))?"
     r"(?:(?:,[ \t]?|[ \t])(?:[가-힣A-Za-z0-9]{1,15}(?:아파트|빌라|오피스텔|빌딩|타워|맨션|하이츠|APT)[ \t]?)?"
     r"(?:제?\d{1,4}[ \t]?동[ \t]?)?\d{1,5}[ \t]?호)?"
+    # the reference bracket after the unit (108동 1104호(화정동), 122-905(학동))
+    r"(?:[ \t]?\([가-힣0-9]{1,10}(?:동|리|가|읍|면)(?:,[ \t]?[가-힣A-Za-z0-9]{1,12})?\))?"
+)
+# A romanised address (113-dong 2001-ho, 338, Keonbensia-daero, Yeonsu-gu, Incheon): the road and the
+# district words are what make it one.
+ADDRESS_LATIN = re.compile(
+    r"(?<![0-9A-Za-z])(?:\d{1,4}-dong,?[ \t]\d{1,5}-ho,?[ \t])?(?:[A-Za-z0-9\-]+,?[ \t])?\d{1,5}(?:-\d{1,5})?,?[ \t]"
+    r"[A-Z][a-z]+(?:-[a-z]+)*-(?:ro|gil|daero)(?:[ \t]\d{1,4}(?:beon)?-gil)?,?[ \t]"
+    r"[A-Z][a-z]+-(?:gu|si|gun)(?:,?[ \t][A-Z][a-z]+(?:-(?:si|do))?)?(?![A-Za-z])"
 )
