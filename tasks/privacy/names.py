@@ -53,14 +53,17 @@ _HANGUL_RUN_FULL = re.compile(r"[가-힣]{2,5}(?: [가-힣]{1,4}){0,3}")
 _CLOSES_FIELD = re.compile(r"[ \t]*(?:[,|¦ㅣ/;)\]}·]|$)| *\t")
 # A field label that ends where a value or a separator starts (주민등록번호9001.., 병실: ): a name that
 # merely begins like one (서명진, 주소연) goes on in Hangul.
-_GLUED_FIELD = re.compile("(?:" + "|".join(sorted(P.GLUED_FIELDS.split(), key=len, reverse=True)) + ")(?![가-힣])")
+_FIELDS = "|".join(sorted(P.GLUED_FIELDS.split(), key=len, reverse=True))
+_GLUED_FIELD = re.compile(f"(?:{_FIELDS})(?![가-힣])")
+# After a name the label may run on into its value (보호자성명원영수관계모연락처): any label, or 주민 before 번호.
+_FIELD_AFTER_NAME = re.compile(f"{_FIELDS}|주민(?=[ \t]?번호)")
 
 
 def _glued_end(text: str, start: int) -> int | None:
     """Where a field label glued to the word at `start` begins (홍길동|주민등록번호, 김영희|생년월일): the
     name ends there. None when none starts after the word's second syllable and within its sixth."""
     return next((k for k in range(2, 6) if "가" <= text[start + k - 1: start + k] <= "힣"
-                 and _GLUED_FIELD.match(text, start + k)), None)
+                 and _FIELD_AFTER_NAME.match(text, start + k)), None)
 
 
 # --- a run of words after (or before) a cue ------------------------------------------------------------------
@@ -80,8 +83,8 @@ def _spaced(run: str, strength: int, title: bool = False) -> str | None:
     for p in parts[1:5]:
         if len(parts[0]) + len(singles) >= 5 or p[0] in W.SPACED_STOP:
             break
-        if len(p) == 2 and singles and p[1] in _LAST_SYLLABLE_JOSA:
-            singles.append(p[0])  # 김 루 아의, 노 하 준은: a particle on the last syllable
+        if len(p) >= 2 and singles and (p[1] in _LAST_SYLLABLE_JOSA and len(p) == 2 or _FIELD_AFTER_NAME.match(p, 1)):
+            singles.append(p[0])  # 김 루 아의, 노 하 준은, 추 도 은계좌: a particle or a label on the last syllable
             break
         if len(p) != 1:
             break
@@ -120,6 +123,8 @@ def _in_run(text: str, start: int, run: str, strength: int, colon: bool = False,
         run = run.split()[0]
     if (title := _glued_title(run)) and not closed:  # 심도나선생님: the title glued on ends the name
         run, closed = run[:-len(title)], True
+    if len(run) > 5 and " " not in run and (k := next((k for k in range(2, 6) if run.startswith(W.SURE_JOSA, k)), 0)):
+        run = run[:k]  # text without spaces (본인김하나는위내용을): the particle ends the name
     # A word that closes a field (a separator or the line's end follows: 보조의 김하람, 박연은 |) carries
     # no particle, so the whole word comes first there too.
     closes = closed or _CLOSES_FIELD.match(text, start + len(run)) is not None
@@ -156,7 +161,11 @@ def _foreign(run: str, strict: bool = False) -> str | None:
     no Korean table explains, then parts Kiwi does not read as ordinary words. `strict` (after a role
     without a colon: 고객 나탈리아 페트로바): every part two syllables or more and no dictionary word."""
     parts = run.split()
-    if table_name(parts[0], W.GIVEN_WIDE, 3) or not strong_ok(parts[0], True):
+    # 사라 윌리엄스: a first part that a Korean table explains is still foreign before a surname no table
+    # explains (three syllables or more, unknown to Kiwi)
+    foreign_next = len(parts) > 1 and len(parts[1]) >= 3 and not table_name(parts[1], W.GIVEN_WIDE, 3) and (
+        unknown_word(parts[1]) and _noun_only(parts[1]) and not is_word(parts[1]))
+    if table_name(parts[0], W.GIVEN_WIDE, 3) and not foreign_next or not strong_ok(parts[0], True):
         return None
     if strict and (len(parts[0]) < 2 or not unknown_word(parts[0]) or not _noun_only(parts[0])):
         return None
@@ -164,7 +173,8 @@ def _foreign(run: str, strict: bool = False) -> str | None:
     while n < min(len(parts), 4) and len(parts[n]) <= 4 and parts[n] not in W.SPACED_STOP | {"남", "여"} and (
             len(parts[n]) == 1 or not ordinary(parts[n])) and not vetoed(parts[n]) and not (
             strict and (len(parts[n]) < 2 or is_word(parts[n]) or not unknown_word(stems(parts[n])[0] if stems(parts[n]) else parts[n])
-                        or n < len(parts) - 1 and not _noun_only(parts[n]))):
+                        or n < len(parts) - 1 and not _noun_only(parts[n])
+                        or table_name(parts[n], W.GIVEN_WIDE, 2, W.COMMON_SURNAMES))):  # 온누리라이프 박끝순
         n += 1
     return " ".join(parts[:n]) if n > 1 else None
 
@@ -188,6 +198,19 @@ def _before_cue(text: str, start: int, run: str, strength: int) -> list[tuple[in
         return []
     ok = strong_ok(run, False) if strength == STRONG else name_like(run, strength, title=True)
     return [(start, start + len(run))] if ok else []
+
+
+_FOREIGN_LEAD = re.compile(r"(?:^|(?<=[\s,(/]))([가-힣]{2,6}(?: [가-힣]{1,6}){0,2}) $")
+
+
+def _foreign_lead(lead: str, last: str) -> bool:
+    """Parts before a title (솜차이 차이야씨): the first no Korean name and unknown to Kiwi, the last
+    no dictionary word (the title, not a particle, closes it)."""
+    first = lead.split()[0]
+    return (len(first) >= 2 and not table_name(first, W.GIVEN_WIDE, 3)
+            and all(unknown_word(p) and _noun_only(p) and not vetoed(p) for p in lead.split())
+            and not any(t[3] >= 2 and not t[4] and t[1] == "NNG" for t in analyse(first))
+            and not is_word(last) and not vetoed(last) and not table_name(last, W.GIVEN_WIDE, 3, W.COMMON_SURNAMES))
 
 
 def _sure_honorific(run: str) -> bool:
@@ -232,9 +255,10 @@ def _bare(text: str, m: re.Match[str]) -> str | None:
 
 
 def _cued(text: str, claimed: Sequence[tuple[str, int, int]]) -> Iterator[tuple[int, int]]:
-    pos = 0
-    while m := P.NAME_LABEL.search(text, pos):  # searched by hand: a label may follow a rejected one
-        pos = m.end("label")
+    pos, glued_next = 0, None
+    # searched by hand: a label may follow a rejected one, or be glued to the name before it
+    while m := glued_next or P.NAME_LABEL.search(text, pos):
+        pos, glued_next = max(pos, m.end("label")), None
         colon = m["colon"] is not None
         label = re.sub(r"[ \t]", "", m["label"])
         strength = STRONG if colon or label in P.SURE_LABEL_SET else MEDIUM
@@ -258,6 +282,8 @@ def _cued(text: str, claimed: Sequence[tuple[str, int, int]]) -> Iterator[tuple[
         found = _in_run(text, m.start("run"), run, strength, colon, field=label in P.SURE_LABEL_SET,
                         closed=bool(glued), role=label)
         yield from found
+        if glued:  # 집도의:이진우보조의:김시후: the label glued on is the next field's
+            glued_next = _LABEL_GLUED.match(text, m.start("run") + glued)
         while found and (m2 := P.NAME_NEXT.match(text, found[0][1])):  # a list: 간호사: 옥지율, 모하은
             found = _in_run(text, m2.start("name"), m2["name"], min(strength, MEDIUM))
             yield from found
@@ -265,15 +291,27 @@ def _cued(text: str, claimed: Sequence[tuple[str, int, int]]) -> Iterator[tuple[
     for value in form_values(text):
         if label_type(value.label, _FORM_NAME_LABELS) and (run := _HANGUL_RUN_FULL.match(text, value.start)):
             yield from _in_run(text, value.start, run.group(), STRONG, colon=True, field=True)
-    for m in P.NAME_VOCATIVE.finditer(text):  # 지민아 엄마: a child's given name
-        name = m["name"]
-        if table_name(name + m["call"], W.GIVEN_WIDE, 2, W.COMMON_SURNAMES):
+    for m in P.NAME_VOCATIVE.finditer(text):  # 지민아 엄마, 서현 엄마: a child's name
+        name, call = m["name"], m["call"]
+        if not call and len(name) >= 2 and name[-1] in "아야":
+            name, call = name[:-1], name[-1]  # the pattern took 지민아 whole before trying the call
+        if not call:  # no call: a whole name (김서현 엄마) or a given name of two syllables
+            if len(name) == 3 and name_like(name, MEDIUM) or len(name) == 2 and all(ch in W.GIVEN_WIDE for ch in name) \
+                    and not vetoed(name) and not is_word(name) and not ordinary(name):
+                yield m.start("name"), m.end("name")
+            continue
+        if table_name(name + call, W.GIVEN_WIDE, 2, W.COMMON_SURNAMES):
             continue  # 김서아 엄마: the 아 may end a whole name as well; the other cues decide that one
-        if all(ch in W.GIVEN_WIDE for ch in name) and not vetoed(name) and not is_word(name + m["call"]) and (
+        if all(ch in W.GIVEN_WIDE for ch in name) and not vetoed(name) and not is_word(name + call) and (
                 len(name) > 1 or not is_word(name)):
-            yield m.start("name"), m.end("name")
-    for m in P.NAME_KEY.finditer(text):  # cust_nm=김민수, "pt_name": "김민수"
-        yield from _in_run(text, m.start("run"), m["run"], STRONG, colon=True, field=True)
+            yield m.start("name"), m.start("name") + len(name)
+    for m in P.NAME_KEY.finditer(text):  # cust_nm=김민수, "pt_name": "김민수", pt_name=MARIA SANTOS
+        if m["latin"]:
+            yield m.start("latin"), m.end("latin")
+        else:
+            yield from _in_run(text, m.start("run"), m["run"], STRONG, colon=True, field=True)
+    for m in P.NAME_SELF.finditer(text):  # 엄마 나 고진순인데, 제 이름은 박빈람이고
+        yield from _before_cue(text, m.start("name"), m["name"], STRONG if "이름" in m.group() else MEDIUM)
     for m in P.LATIN_NAME.finditer(text):
         group = "name" if m["name"] else "name2"
         if not set(m[group].upper().split()) & P.LATIN_STOP:
@@ -288,6 +326,10 @@ def _cued(text: str, claimed: Sequence[tuple[str, int, int]]) -> Iterator[tuple[
     while m := P.NAME_HONORIFIC.search(text, pos):
         pos = m.start() + 1
         run = m["name"]
+        if m["hon"] in ("씨", "님") and " " not in run and (lead := _FOREIGN_LEAD.search(text, 0, m.start("name"))) and (
+                _foreign(f"{lead[1]} {run}", strict=True) or _foreign_lead(lead[1], run)):
+            yield lead.start(1), m.end("name")  # 수닐 셰르파씨: a transcribed name in parts
+            continue
         if m["hon"] in P.SURE_HONORIFIC_SET and " " not in run:
             cut = particles_at(analyse(run))
             if not (cut and is_word(run[:cut])) and _sure_honorific(run):
@@ -333,13 +375,17 @@ def _josa_surname(text: str, m: re.Match[str]) -> tuple[int, int] | None:
     if glued := _glued_end(text, m.start("run")):  # 환자성명이아예생년월일
         given = given[:glued]
     end = m.start("run") + len(given)
-    if len(given) != 2 or not (_CLOSES_FIELD.match(text, end) or _glued_end(text, m.start("josa"))):
+    glued = bool(glued) or end < len(text) and text[end].isascii() and text[end].isalnum()  # 환자이철수K80.20
+    if len(given) != 2 or not (_CLOSES_FIELD.match(text, end) or glued):
         return None
     name = m["josa"] + given
-    if vetoed(given) or is_word(given) or ordinary(given) or not table_name(name, W.GIVEN_WIDE, 2):
+    sure = glued and re.sub(r"[ \t]", "", m["label"]) in P.SURE_LABEL_SET  # 환자성명이아예생년월일: a form line
+    if vetoed(given) or not sure and (is_word(given) or ordinary(given)) or not table_name(name, W.GIVEN_WIDE, 2):
         return None
     return m.start("josa"), end
 
+
+_LABEL_GLUED = re.compile(P.NAME_LABEL.pattern.replace("(?<![가-힣A-Za-z])", "", 1))
 
 _FORM_NAME_LABELS = {"name": frozenset((P.SURE_LABELS + " " + P.AMBIGUOUS_LABELS).replace("_", "").split())}
 

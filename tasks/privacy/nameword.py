@@ -42,7 +42,10 @@ def particles_at(tokens: Sequence[Token]) -> int | None:
     """Where the particles (or a copula and its ending: 김민수|입니다) closing a word begin, or None."""
     k = len(tokens)
     # A particle Kiwi split off a syllable's final consonant (선우훈 -> 후 + ㄴ) is no particle at all.
-    while k > 1 and tokens[k - 1][2] >= 2 and _HANGUL.match(tokens[k - 1][0]) is not None and (
+    # (an ending of two syllables or more may start with a bare consonant after the copula: 최용준+이+ㄴ데;
+    # a bare ㄴ alone is no ending there: 화다인 is a name, not 화다+이+ㄴ)
+    while k > 1 and tokens[k - 1][2] >= 2 and (_HANGUL.match(tokens[k - 1][0]) is not None or tokens[k - 1][3] >= 2
+                                               and tokens[k - 1][1].startswith("E") and tokens[k - 2][1] == "VCP") and (
         tokens[k - 1][1].startswith("J") or tokens[k - 1][1] == "VCP"
         or tokens[k - 1][1].startswith("E") and tokens[k - 2][1] == "VCP"
     ):

@@ -48,7 +48,8 @@ AMBIGUOUS_LABELS = (
     "신청자 요청자 통화자 접수자 처리자 수납자 결제자 납부자 카드소지자 소지자 발신인 수신인 수신 발신 참조 "
     "운전자 동승자 피해자 가해자 목격자 근로자 담당 손사 조사담당 보상담당 당사자 사고자 부상자 진술인 진술자 제보자 "
     "의뢰인 의뢰자 방문자 상대방 진단의 치료의 응급의 입원자 퇴원자 청구자 차주 소유자 명의자 Pt pt "
-    "사망자 망인 고인 피부양자 세대원 "
+    "사망자 망인 고인 피부양자 세대원 아빠 엄마 시어머니 시아버지 장인 장모 차녀 장녀 장남 차남 누나 언니 오빠 형 "
+    "손자 손녀 며느리 사위 조카 지인 친구 신고인 "
     # people by role or family tie: they are followed by a name as often as by anything else
     "고객 본인 설계사 상담원 상담사 간병인 가입자 세대주 송금인 입금자 배우자 남편 아내 부인 모친 부친 "
     "어머니 아버지 아들 딸 자녀 동생 직원 치료사 물리치료사 방사선사 영양사 사회복지사 손해사정사 조사자 심사자 "
@@ -97,7 +98,8 @@ NAME_HONORIFIC = re.compile(
 )
 # A signature: a name before (인) / (서명) / ㊞, or a letter's closing (김민수 드림).
 NAME_SIGNED = re.compile(
-    rf"(?<![가-힣])(?P<name>{_SPACED}|[가-힣]{{2,5}})[ \t]*(?:[(（][ \t]?(?:인|印|서[ \t]?명|날[ \t]?인|사[ \t]?인|[Ss]ign(?:ature)?"
+    # (a signature line's word may be glued on: 서명고자아(인), 발급의사이석(서명))
+    rf"(?:(?<![가-힣])|(?<=서명)|(?<=성명)|(?<=의사))(?P<name>{_SPACED}|[가-힣]{{2,5}})[ \t]*(?:[(（][ \t]?(?:인|印|서[ \t]?명|날[ \t]?인|사[ \t]?인|[Ss]ign(?:ature)?"
     r"|서명[ \t]?(?:또는|또는[ \t]?날인|/)[ \t]?인|인[ \t]?(?:또는|/)[ \t]?서명)[ \t]?[)）]|㊞)"
 )
 NAME_CLOSING = re.compile(rf"(?<![가-힣])(?P<name>{_SPACED}|[가-힣]{{2,5}})[ \t]?(?:드림|올림|배상)(?![가-힣])")
@@ -107,12 +109,19 @@ NAME_LICENSED = re.compile(r"(?<![가-힣])(?P<name>[가-힣]{2,5})[ \t]*[(（]?
 NAME_NEXT = re.compile(r"[ \t]*(?:[,·、/]|및)[ \t]*(?P<name>[가-힣]{2,7})")
 # A child's given name called out before a parent (지민아 엄마, 준이 아빠): call-centre and SMS notes.
 NAME_VOCATIVE = re.compile(
-    r"(?<![가-힣])(?P<name>[가-힣]{1,3})(?P<call>아|야|이)[ \t]?"
+    r"(?<![가-힣])(?P<name>[가-힣]{1,3})(?P<call>아|야|이|(?=[ \t]))[ \t]?"
     r"(?:엄마|아빠|어머니|아버지|어머님|아버님|맘|할머니|할아버지)(?![가-힣])"
 )
 # A name key in a log line or JSON record (cust_nm=김민수, "pt_name": "김민수", patientName: 김민수).
 NAME_KEY = re.compile(
-    r"(?<![A-Za-z0-9])(?:[A-Za-z]+_?)?(?:nm|NM|name|Name|NAME)[\"']?[ \t]*[:=][ \t]*[\"']?(?P<run>[가-힣]{2,5}(?:[ \t][가-힣]{1,4}){0,3})"
+    r"(?<![A-Za-z0-9])(?:[A-Za-z]+_?)?(?i:nm|name|doctor|dr|patient|guardian|holder|insured|nurse|surgeon|owner|payee"
+    r"|beneficiary|applicant)[\"']?[ \t]*[:=][ \t]*[\"']?"
+    r"(?:(?P<run>[가-힣]{2,5}(?:[ \t][가-힣]{1,4}){0,3})|(?P<latin>[A-Z][A-Za-z\-]+(?:[ \t][A-Z][A-Za-z\-]+){1,3}))"
+)
+# Someone naming themself (엄마 나 고진순인데, 저 김민수예요, 제 이름은 박빈람이고): the copula closes the name.
+NAME_SELF = re.compile(
+    r"(?:(?<![가-힣])(?:나|저|저는|전|제[ \t]?이름은|이름은|이름이)[ \t])(?P<name>[가-힣]{2,5}?)"
+    r"(?:이?(?:인데요?|이고|이며|이라고|라고|예요|이에요|입니다|이야|야)|고|며)(?![가-힣])"
 )
 # Field labels an OCR'd form line glues to the value before them (성명홍길동주민등록번호 900101-...,
 # 피보험자명:김영희생년월일): where one starts inside a word after a name cue, the name ends.
@@ -120,7 +129,8 @@ GLUED_FIELDS = (
     "주민등록번호 주민번호 주민등록 생년월일 성별 나이 연령 연락처 전화번호 휴대폰 휴대전화 핸드폰 주소 등록번호 "
     "환자번호 병록번호 차트번호 진료일 진료기간 진료과 내원일 입원일 퇴원일 수술일 사고일 발행일 작성일 발급일 "
     "진단명 상병명 병명 관계 직업 이메일 계좌번호 면허번호 외국인등록번호 여권번호 보험증번호 증권번호 가입자번호 "
-    "피보험자 계약자 수익자 보호자 성명 이름 담당의 주치의 의사명 병실 병동 서명 진료과목 외국인등록 영문 국문 한글"
+    "피보험자 계약자 수익자 보호자 성명 이름 담당의 주치의 의사명 병실 병동 서명 진료과목 외국인등록 영문 국문 한글 "
+    "은행명 은행 계좌번호 계좌 집도의 보조의 마취의 간호사 청구사유 상병코드"
 )
 NAME_INTRO = re.compile(r"(?<![가-힣])(?P<name>[가-힣]{2,5}?)(?:입니다|이에요|예요|이라고 합니다|라고 합니다)")
 # Weaker cues, checked like an ambiguous label: any short field label with a colon (본인 확인: 김춘자),
