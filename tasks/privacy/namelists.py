@@ -114,10 +114,10 @@ MEDICAL_SUFFIX = _set("염 증 부 통 료 팀 약 술 골 관 균 액 과 암 �
 TERM_FINAL = MEDICAL_SUFFIX | _set("적 측 상 비 금 료 서 법 물 체 기 주 정 캡 식")
 # Suffixes that do end given names too; they only count after a dictionary word (노인+성, 진단+비, 병원+명).
 NOUN_SUFFIX = _set("성 비 용 수 화 기 명")
-JOSA = ("에게서", "께서는", "에게", "께서", "에서", "으로", "하고", "이랑", "이나", "이며", "이고", "은", "는", "이",
+JOSA = ("에게서", "께서는", "한테서", "에게", "께서", "한테", "에서", "으로", "하고", "이랑", "이나", "이며", "이고", "은", "는", "이",
         "가", "을", "를", "의", "와", "과", "도", "만", "께", "로", "랑")
 # Particles no given name ends in: always cut from a word after a label (맹름우우는 -> 맹름우우).
-SURE_JOSA = ("에게서", "께서는", "에게", "께서", "에서", "으로", "하고", "는", "를", "께", "와")
+SURE_JOSA = ("에게서", "께서는", "한테서", "에게", "께서", "한테", "에서", "으로", "하고", "는", "를", "께", "와")
 # Particles that are also the last syllable of many given names (유연도, 김하은, 박지이).
 NAME_FINAL_JOSA = _set("도 은 이 가 아 나 연 진 서")
 # Syllables that end a spaced run of counters or function words, not a name (이 두 명, 김 외 2인).

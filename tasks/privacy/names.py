@@ -56,7 +56,7 @@ _CLOSES_FIELD = re.compile(r"[ \t]*(?:[,|¦ㅣ/;)\]}·]|$)| *\t")
 _FIELDS = "|".join(sorted(P.GLUED_FIELDS.split(), key=len, reverse=True))
 _GLUED_FIELD = re.compile(f"(?:{_FIELDS})(?![가-힣])")
 # After a name the label may run on into its value (보호자성명원영수관계모연락처): any label, or 주민 before 번호.
-_FIELD_AFTER_NAME = re.compile(f"{_FIELDS}|주민(?=[ \t]?번호)")
+_FIELD_AFTER_NAME = re.compile(f"{_FIELDS}|주민(?=[ \t]?번호)|{'|'.join(P.BANKS.split())}")
 
 
 def _glued_end(text: str, start: int) -> int | None:
@@ -128,6 +128,9 @@ def _in_run(text: str, start: int, run: str, strength: int, colon: bool = False,
     # A word that closes a field (a separator or the line's end follows: 보조의 김하람, 박연은 |) carries
     # no particle, so the whole word comes first there too.
     closes = closed or _CLOSES_FIELD.match(text, start + len(run)) is not None
+    # the next field's label follows (환자 성명 유지 생년월일 ...): the word is this field's whole value
+    if field and not colon and _NEXT_LABEL.match(text, start + len(run)):
+        colon, closes = True, True
     if field and closes and not colon:  # a name field's cell (| 성명 이별 |): as sure as 성명: 이별, but a
         colon, field = True, False      # header row (성명\t금액\t...) must not pass for one
     candidates = stems(run, whole_first=strength == STRONG or closes, closed=closes)
@@ -139,6 +142,9 @@ def _in_run(text: str, start: int, run: str, strength: int, colon: bool = False,
     if closes and role in W.CLAIM_ROLES and _word_name(run):  # 피보험자 이상, 계약자 하나 /
         return [(start, start + len(run))]
     return []
+
+
+_NEXT_LABEL = re.compile(rf"[ \t]+(?:{_FIELDS})(?![가-힣])")
 
 
 def _glued_title(word: str) -> str | None:
@@ -316,7 +322,7 @@ def _cued(text: str, claimed: Sequence[tuple[str, int, int]]) -> Iterator[tuple[
         group = "name" if m["name"] else "name2"
         if not set(m[group].upper().split()) & P.LATIN_STOP:
             yield m.start(group), m.end(group)
-    for pattern, strength in ((P.NAME_SIGNED, STRONG), (P.NAME_LICENSED, STRONG), (P.NAME_CLOSING, MEDIUM),
+    for pattern, strength in ((P.NAME_SIGNED, STRONG), (P.NAME_LICENSED, STRONG), (P.NAME_CLOSING, STRONG),
                               (P.NAME_INTRO, MEDIUM)):
         pos = 0
         while m := pattern.search(text, pos):  # overlapping: 5월 3일 김다온 (인) is tried from 3일 and 김다온
@@ -376,7 +382,7 @@ def _josa_surname(text: str, m: re.Match[str]) -> tuple[int, int] | None:
         given = given[:glued]
     end = m.start("run") + len(given)
     glued = bool(glued) or end < len(text) and text[end].isascii() and text[end].isalnum()  # 환자이철수K80.20
-    if len(given) != 2 or not (_CLOSES_FIELD.match(text, end) or glued):
+    if not 2 <= len(given) <= 3 or not (_CLOSES_FIELD.match(text, end) or glued):
         return None
     name = m["josa"] + given
     sure = glued and re.sub(r"[ \t]", "", m["label"]) in P.SURE_LABEL_SET  # 환자성명이아예생년월일: a form line

@@ -67,7 +67,7 @@ NAME_LABEL = re.compile(
     rf"(?<![가-힣A-Za-z])(?P<label>{_PROFESSION_LABEL}|{_spaced_alt(SURE_LABELS + ' ' + AMBIGUOUS_LABELS)})\.?"
     r"(?:[ \t]*[(（](?P<rel>[^)）\n]{1,10})[)）])?"
     # a colon, or what a table or an OCR'd form puts in its place: | = ] 】 > ▶ →
-    r"(?:(?P<colon>[ \t]*(?:[:：|¦ㅣ=▶→>\]】」』/]|-(?=[ \t])))|(?P<josa>이|가|은|는|인|께서))?"
+    r"(?:(?P<colon>[ \t]*(?:[:：;|¦ㅣ=▶→>\]】」』/]|-(?=[ \t])))|(?P<josa>이|가|은|는|인|께서))?"
     rf"(?P<gap>[ \t]*[(（\[「『<\"'“‘]?[ \t]*)(?P<run>{_RUN})"
 )
 # A Latin-script name after a label or before an honorific (성명(영문): HONG GILDONG, John Smith 님).
@@ -130,7 +130,7 @@ GLUED_FIELDS = (
     "환자번호 병록번호 차트번호 진료일 진료기간 진료과 내원일 입원일 퇴원일 수술일 사고일 발행일 작성일 발급일 "
     "진단명 상병명 병명 관계 직업 이메일 계좌번호 면허번호 외국인등록번호 여권번호 보험증번호 증권번호 가입자번호 "
     "피보험자 계약자 수익자 보호자 성명 이름 담당의 주치의 의사명 병실 병동 서명 진료과목 외국인등록 영문 국문 한글 "
-    "은행명 은행 계좌번호 계좌 집도의 보조의 마취의 간호사 청구사유 상병코드"
+    "은행명 은행 계좌번호 계좌 집도의 보조의 마취의 간호사 청구사유 상병코드 수술명 진료기간"
 )
 NAME_INTRO = re.compile(r"(?<![가-힣])(?P<name>[가-힣]{2,5}?)(?:입니다|이에요|예요|이라고 합니다|라고 합니다)")
 # Weaker cues, checked like an ambiguous label: any short field label with a colon (본인 확인: 김춘자),
@@ -139,10 +139,10 @@ NAME_INTRO = re.compile(r"(?<![가-힣])(?P<name>[가-힣]{2,5}?)(?:입니다|�
 NAME_COLON = re.compile(r"(?<![가-힣])[가-힣]{1,6}[ \t]?[:：][ \t]?(?P<name>[가-힣]{2,7})")
 _PAREN_ROLE = "보호자 환자 배우자 본인 모 부 모친 부친 아들 딸 자녀 남편 아내 처 피보험자 계약자 수익자 의사 간호사 담당"
 NAME_PAREN = re.compile(
-    rf"(?<![가-힣])(?P<name>{_SPACED}|[가-힣]{{2,5}})[ \t]?[(（](?=[ \t]?(?:[0-9{LOOKALIKES}+]|[남여][,/ \t)]|[MF][,/ \t)]"
+    rf"(?<![가-힣])(?P<name>{_SPACED}|[가-힣]{{2,5}})[ \t]?[(（](?=[ \t]?(?:[0-9{LOOKALIKES}+]|(?:[남여]|남자|여자)[,/ \t)]|[MF][,/ \t)]"
     rf"|만[ \t]?\d|(?:{_alt(_PAREN_ROLE)})[)）,/ \t]))"
     # or an age or sex after the word: 김민수 45세, 김민수, 남/45
-    rf"|(?<![가-힣])(?P<name2>[가-힣]{{2,5}})[ \t]*,?[ \t]*(?:\d{{1,3}}[ \t]?세|[남여MF][ \t]?[/,][ \t]?\d)"
+    rf"|(?<![가-힣])(?P<name2>[가-힣]{{2,5}})[ \t]*,?[ \t]*(?:\d{{1,3}}[ \t]?세|[남여MF][ \t]?[/,][ \t]?\d|\d{{1,3}}[ \t]?/[ \t]?[MF남여](?![A-Za-z가-힣]))"
     # or a patient's bracket that opens with the name, then the age ((김민수/45세/...), (묘 지영/7세))
     rf"|[(（](?P<name4>{_SPACED}|[가-힣]{{2,5}})[ \t]?/[ \t]?\d{{1,3}}[ \t]?세"
     # or 군/양 after a child's name, with a space (양평군 is a county)
