@@ -173,16 +173,28 @@ def _foreign(run: str, strict: bool = False) -> str | None:
         unknown_word(parts[1]) and _noun_only(parts[1]) and not is_word(parts[1]))
     if table_name(parts[0], W.GIVEN_WIDE, 3) and not foreign_next or not strong_ok(parts[0], True):
         return None
-    if strict and (len(parts[0]) < 2 or not unknown_word(parts[0]) or not _noun_only(parts[0])):
+    if strict and (len(parts[0]) < 2 or not unknown_word(parts[0]) or not _noun_only(parts[0])
+                   or _holds_noun(parts[0])):  # 온누리라이프 박끝순: a company's name before a person's
         return None
     n = 1
     while n < min(len(parts), 4) and len(parts[n]) <= 4 and parts[n] not in W.SPACED_STOP | {"남", "여"} and (
             len(parts[n]) == 1 or not ordinary(parts[n])) and not vetoed(parts[n]) and not (
             strict and (len(parts[n]) < 2 or is_word(parts[n]) or not unknown_word(stems(parts[n])[0] if stems(parts[n]) else parts[n])
                         or n < len(parts) - 1 and not _noun_only(parts[n])
-                        or table_name(parts[n], W.GIVEN_WIDE, 2, W.COMMON_SURNAMES))):  # 온누리라이프 박끝순
+                        or _korean_full_name(parts[n]))):  # 온누리라이프 박끝순: a Korean name after a word
         n += 1
     return " ".join(parts[:n]) if n > 1 else None
+
+
+def _korean_full_name(word: str) -> bool:
+    """Three syllables after one of the thirty commonest surnames (박끝순): a Korean name of its own,
+    not the last part of a transcribed one (차이야, 하루토 start otherwise)."""
+    return len(word) == 3 and word[0] in W.TOP_SURNAMES and not is_word(word)
+
+
+def _holds_noun(word: str) -> bool:
+    """Kiwi finds a common noun of two syllables or more in `word` (온누리+라이프)."""
+    return any(t[3] >= 2 and not t[4] and t[1] == "NNG" for t in analyse(word))
 
 
 def _noun_only(word: str) -> bool:
@@ -215,8 +227,8 @@ def _foreign_lead(lead: str, last: str) -> bool:
     first = lead.split()[0]
     return (len(first) >= 2 and not table_name(first, W.GIVEN_WIDE, 3)
             and all(unknown_word(p) and _noun_only(p) and not vetoed(p) for p in lead.split())
-            and not any(t[3] >= 2 and not t[4] and t[1] == "NNG" for t in analyse(first))
-            and not is_word(last) and not vetoed(last) and not table_name(last, W.GIVEN_WIDE, 3, W.COMMON_SURNAMES))
+            and not _holds_noun(first)
+            and not is_word(last) and not vetoed(last) and not _korean_full_name(last))
 
 
 def _sure_honorific(run: str) -> bool:

@@ -1,0 +1,84 @@
+"""How claim text is written where the detector's first three development sets did not go: OCR'd form
+lines with labels glued to values, OCR'd bars read as letters, call-centre and chat speech, logs,
+transcribed foreign names, and the identifiers' less usual formats. Each case is of a kind the
+fourth independent generator (notes_corpus_d) or corpus C showed missed before it was handled."""
+
+from __future__ import annotations
+
+import pytest
+
+from claimvlm.privacy.detect import find_pii
+
+
+def _found(text: str) -> set[tuple[str, str]]:
+    return {(s.type, s.text) for s in find_pii(text)}
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("피보험자명:남궁민수주민등록번호900101-1234567", "남궁민수"),  # the next field's label glued on
+    ("건강보험증번호 75345736648성명홍옥순진료일2021-12-01", "홍옥순"),
+    ("성명 ㅣ 홍길동 ㅣ 주민번호 ㅣ 900101-1234567", "홍길동"),  # ㅣ for |
+    ("보험금 청구서 피보험자I김솔란 주민등록번호I8402181061899", "김솔란"),  # I for |
+    ("진단서 | 수진자이봉윤 | 주민등록 번호 : 07", "이봉윤"),  # the surname read as the label's particle
+    ("집도의:이진우보조의:김시후마취의:양이슬 수술명:치핵", "김시후"),  # a label glued after a name
+    ("집도의: 서봉수  /  보조의: 독고채나  /  마취: 정도서", "독고채나"),  # a word closing a field is whole
+    ("환자 성명: 문진, 비고: 문진 결과 기왕력", "문진"),  # a name field's value whatever the word
+    ("수술확인서 환자 성명 유지 생년월일 1945.12.2", "유지"),
+    ("피보험자 이상, 계약자 최결, 수익자 박하늘", "이상"),  # a claim role's value closing a field
+    ("환자 유지 님 2026-08-17 외래 예약", "유지"),
+    ("INFO claim.submit cust_nm=오정민 ip=59.60.199.2", "오정민"),  # a log key
+    ('{"doctor": "이시내", "license_no": "12345"}', "이시내"),
+    ("회진 참여: 홍예린교수 김 복순 과장 김나솔", "김 복순"),  # a spaced name before a title
+    ("린의원 주치의 면담. 환자 김 루 아의 기왕증 확인", "김 루 아"),  # a particle on the last syllable
+    ("송 소훈선생님이 2026년 5월 내원", "송 소훈"),
+    ("법정상속인 현황 — 딸 안정(46세); 손자 김아인(4세)", "안정"),
+    ("추간판탈출증 권유함. (서문은서/36세/OP-08-9997)", "서문은서"),
+    ("아름아 엄마 번호 010 771 2345", "아름"),  # a child called before a parent
+    ("서현 엄마 나 고진순인데 애기 병원비 영수증", "고진순"),  # someone naming themself
+    ("사용자: 제 이름은 김수호고 아빠는 최용준인데 아빠 보험도 같이 청구", "최용준"),
+    ("통화: 전화하신 분이 본인이 아니라 차녀 홍건환이라고 하심", "홍건환"),
+    ("오토바이랑 부딪혀서 연세사랑병원에 입원했어요 이예서한테 연락 좀 해주세요", "이예서"),
+    ("21:45 인입 / 고객 나탈리아 페트로바 / 본인확인", "나탈리아 페트로바"),  # transcribed, in parts
+    ("데이비드 리 스미스씨가 바른안과의원에서 진료", "데이비드 리 스미스"),
+    ("본인김하나는위내용을충분히설명들었으며이에동의합니다", "김하나"),  # text without spaces
+    ("발급일2022-09-09, 발급의사이석(서명)", "이석"),
+    ("ER) 02:00 서아름 29/M 119 via", "서아름"),
+    ("울산광역시 남구 삼산로50번길 68 (계약자 음가연)", "음가연"),  # the address stops before the bracket
+])
+def test_names_in_the_forms_claims_are_written_in(text: str, name: str) -> None:
+    assert ("name", name) in _found(text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("수익자 김봄옥 수협은행 922 01 373647", ("account", "922 01 373647")),
+    ("예금주I이혜경 계좌I카카오뱅크 8027 20 8727598", ("account", "8027 20 8727598")),
+    ("수납액 5,109,200원, 카드 3761-516389-80547 일시불", ("card", "3761-516389-80547")),
+    ("환자 신재현 등록번호 2020-4369424", ("chart_no", "2020-4369424")),
+    ("진료비 세부내역서 환자I김예서 등록번호I99931362 진료기간", ("chart_no", "99931362")),
+    ("cust_tel=010-3362-1426&ins_no=L20204105068&clm_dt=2019.06.20", ("policy_no", "L20204105068")),
+    ("부활청약 2010-158728-07: 계약자 전진", ("policy_no", "2010-158728-07")),
+    ("운전자 강승철은 51어8084로 후진하다 충격함", ("vehicle_no", "51어8084")),
+    ("주소 충남 아산시 온천동 1496 아름마을 1단지 102동 1805호",
+     ("address", "충남 아산시 온천동 1496 아름마을 1단지 102동 1805호")),
+    ("주소l서울 양천구 신정로 422-12 104-202 전화l010-2034-1804", ("address", "서울 양천구 신정로 422-12 104-202")),
+    ("주소대전광역시 유성구 지족동 1442-39 중흥S-클래스 101동 1006호",
+     ("address", "대전광역시 유성구 지족동 1442-39 중흥S-클래스 101동 1006호")),
+    ("Address: 113-dong 2001-ho, 338, Keonbensia-daero, Yeonsu-gu, Incheon / Tel",
+     ("address", "113-dong 2001-ho, 338, Keonbensia-daero, Yeonsu-gu, Incheon")),
+])
+def test_identifiers_in_less_usual_formats(text: str, expected: tuple[str, str]) -> None:
+    assert expected in _found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "환자번호/성명/병실: 00236602/김나길/208호",  # a label list: 병실 is the next label
+    "성명(한글): 김빛나리   성명(영문): KIM BITNARI",
+    "친구 엄마가 왔음",  # not a child's name
+    "환자 안정, 수액 유지 / 운전자 과실, 피해자 부상",  # clinical words after roles
+    "[Web발신] 온누리라이프 박끝순님, 보험금이 지급되었습니다",  # a company before a name
+    "성명: 미상, 이름: 본인, 환자명: 내과",  # fillers in a name field
+])
+def test_what_is_no_name(text: str) -> None:
+    names = {t for kind, t in _found(text) if kind == "name"}
+    assert not names & {"병실", "영문", "우리 아", "친구", "안정", "유지", "과실", "부상", "온누리라이프 박끝순",
+                        "미상", "본인", "내과"}, names
