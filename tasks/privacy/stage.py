@@ -96,8 +96,10 @@ def _font_for(meta: dict[str, Any], default: Path) -> Path:
 
 
 def _process(doc_id: str, src: Path, out: Path, result: LabelResult, params: AnonymizeParams,
-             font_path: Path, image_path: Path | None) -> tuple[str, str] | None:
-    """Write one pseudonymised document; returns (reason, detail) when it must be quarantined."""
+             font_path: Path, image_path: Path | None,
+             pairs: tuple[tuple[str, str], ...] = ()) -> tuple[str, str] | None:
+    """Write one pseudonymised document; returns (reason, detail) when it must be quarantined.
+    ``pairs``: (original, surrogate) of each of its identifiers, for its leak scan."""
     meta = _read_json(src / "meta" / f"{doc_id}.json") or {"doc_id": doc_id}
     font_path = _font_for(meta, font_path)
     boxes = _read_json(src / "boxes" / f"{doc_id}.json")
@@ -136,13 +138,14 @@ def _process(doc_id: str, src: Path, out: Path, result: LabelResult, params: Ano
     files[f"meta/{doc_id}.json"] = json_bytes(meta)
     for rel, data in files.items():
         (out / rel).write_bytes(data)
-    own = leaks.scan((out / rel for rel in files), result.identifiers, root=out)
+    own = leaks.scan((out / rel for rel in files), result.identifiers, root=out, surrogates=pairs)
     if own:
         raise leaks.LeakError(f"{doc_id}: original identifiers remain in {[(x.file, x.kind) for x in own]}")
     return None
 
 
-def _process_job(args: tuple[str, Path, Path, LabelResult, AnonymizeParams, Path, Path | None]) -> tuple[str, str] | None:
+def _process_job(args: tuple[str, Path, Path, LabelResult, AnonymizeParams, Path, Path | None,
+                             tuple[tuple[str, str], ...]]) -> tuple[str, str] | None:
     """``_process`` with one picklable argument, for process_map."""
     return _process(*args)
 
@@ -219,7 +222,8 @@ def _run(src: Path, out: Path, quarantine: Path, reports: Path, params: Anonymiz
     labelled = [doc_id for doc_id in doc_ids if doc_id in labels]
     # Paths absolute: with dask the workers may run in another folder, or on another machine.
     jobs = [(doc_id, src.resolve(), out.resolve(), pseudonymised[doc_id], params, font_path,
-             images[doc_id].resolve() if images.get(doc_id) else None) for doc_id in labelled]
+             images[doc_id].resolve() if images.get(doc_id) else None,
+             tuple((v, pz(kind, v)) for kind, v in pseudonymised[doc_id].identifiers)) for doc_id in labelled]
     problems = dict(zip(labelled, process_map(_process_job, jobs, workers=workers, desc="anonymize",
                                               progress=progress, executor=executor, names=labelled), strict=True))
     raw = [d for d in doc_ids if d not in labels and d in image_ids] \

@@ -79,7 +79,7 @@ class _Stream:
 # Surrogate roads: stems Korean road names are made of, with 로/길/대로, none of them a road of the
 # synthetic tables (kd.ROADS) that a synthetic batch's real addresses come from. ~190 roads x 999
 # building numbers (a quarter with a sub-number, "12-3") per district: even 20,000 real addresses
-# on these very roads in one province would meet a first draw about once in a hundred.
+# on these very roads in one province would meet only a few first draws in a hundred.
 _ROAD_STEMS = ("가람", "가온", "갈매", "개나리", "고운", "구름", "국화", "금빛", "까치", "꽃담", "나래", "느티", "누리",
                "늘솔", "다솜", "달빛", "돌담", "동백", "두레", "들꽃", "마루", "매화", "모란", "목련", "무궁화", "물푸레",
                "미리내", "바람", "반석", "버들", "벚꽃", "별빛", "보람", "봉황", "비둘기", "산들", "새솔", "샘터", "소나무",
