@@ -28,11 +28,22 @@ from collections.abc import Iterator, Sequence
 from claimvlm.privacy import namelists as W
 from claimvlm.privacy import patterns as P
 from claimvlm.privacy.formline import form_values, label_type
+from claimvlm.privacy.nameparts import (
+    CLOSES_FIELD,
+    FOREIGN_LEAD,
+    GLUED_FIELD,
+    NEXT_LABEL,
+    foreign,
+    foreign_lead,
+    glued_end,
+    glued_title,
+    spaced,
+    word_name,
+)
 from claimvlm.privacy.nameword import (
     MEDIUM,
     ROLE_WORDS,
     STRONG,
-    TITLES,
     WEAK,
     _kiwi,  # noqa: F401 - re-exported: detect's tests check that it stays unloaded at import
     accept,
@@ -50,62 +61,9 @@ from claimvlm.privacy.nameword import (
 )
 
 _HANGUL_RUN_FULL = re.compile(r"[가-힣]{2,5}(?: [가-힣]{1,4}){0,3}")
-_CLOSES_FIELD = re.compile(r"[ \t]*(?:[,|¦ㅣ/;)\]}·]|$)| *\t")
-# A field label that ends where a value or a separator starts (주민등록번호9001.., 병실: ): a name that
-# merely begins like one (서명진, 주소연) goes on in Hangul.
-_FIELDS = "|".join(sorted(P.GLUED_FIELDS.split(), key=len, reverse=True))
-_GLUED_FIELD = re.compile(f"(?:{_FIELDS})(?![가-힣])")
-# After a name the label may run on into its value (보호자성명원영수관계모연락처): any label, or 주민 before 번호.
-_FIELD_AFTER_NAME = re.compile(f"{_FIELDS}|주민(?=[ \t]?번호)|{'|'.join(P.BANKS.split())}")
-
-
-def _glued_end(text: str, start: int) -> int | None:
-    """Where a field label glued to the word at `start` begins (홍길동|주민등록번호, 김영희|생년월일): the
-    name ends there. None when none starts after the word's second syllable and within its sixth."""
-    return next((k for k in range(2, 6) if "가" <= text[start + k - 1: start + k] <= "힣"
-                 and _FIELD_AFTER_NAME.match(text, start + k)), None)
 
 
 # --- a run of words after (or before) a cue ------------------------------------------------------------------
-_LAST_SYLLABLE_JOSA = frozenset("의은는이가을를와과도께")
-
-
-def _spaced(run: str, strength: int, title: bool = False) -> str | None:
-    """The spaced name at the start of `run`: 안 재 빛 서 (a surname, then single syllables) or 김 민수 /
-    남궁 민수 (a surname, then a given name of 1-3 syllables). None when it does not start with one."""
-    parts = run.split()
-    if len(parts) < 2 or not surname_lengths(parts[0]) or len(parts[0]) not in surname_lengths(parts[0]):
-        return None
-    if parts[0] in W.RELATIONS or parts[0] in W.NON_NAME:
-        return None  # 모 김민수, 처 이순자: a relation, then the name
-    given_table = W.GIVEN_WIDE if strength >= MEDIUM else W.GIVEN
-    singles = []
-    for p in parts[1:5]:
-        if len(parts[0]) + len(singles) >= 5 or p[0] in W.SPACED_STOP:
-            break
-        if len(p) >= 2 and singles and (p[1] in _LAST_SYLLABLE_JOSA and len(p) == 2 or _FIELD_AFTER_NAME.match(p, 1)):
-            singles.append(p[0])  # 김 루 아의, 노 하 준은, 추 도 은계좌: a particle or a label on the last syllable
-            break
-        if len(p) != 1:
-            break
-        singles.append(p)
-    if singles:
-        given = "".join(singles)
-        name = " ".join([parts[0], *singles])
-    else:
-        given = next((g for g in stems(parts[1]) if 1 <= len(g) <= 3), "")
-        name = f"{parts[0]} {given}"
-        if len(given) == 3 and table_name(given, W.GIVEN_WIDE, 2, W.COMMON_SURNAMES):
-            return None  # 남 김민수: a whole name after a syllable, not a given name after a surname
-        if not given or given in W.NON_NAME or given in W.NAME_STOP:
-            return None
-        if strength < STRONG and len(given) >= 2 and (is_word(given) if title else ordinary(given)):
-            return None  # 이 증상, 한 달간: a determiner or counter before a word (김 복순 과장: a title follows)
-    if strength < STRONG and not all(ch in given_table for ch in given):
-        return None
-    return name if not vetoed(given) and given not in W.SPACED_STOP else None
-
-
 def _in_run(text: str, start: int, run: str, strength: int, colon: bool = False,
             field: bool = False, closed: bool = False, role: str = "") -> list[tuple[int, int]]:
     """The name at the start of `run` (text[start:]), if the cue's strength accepts one. A relation or
@@ -116,20 +74,20 @@ def _in_run(text: str, start: int, run: str, strength: int, colon: bool = False,
                 head[0] in W.RELATIONS or head[0] in ROLE_WORDS or head[0] in W.NON_NAME):
             start, run = start + run.index(head[1]), head[1]
     if " " in run or "\t" in run:
-        spaced = _spaced(run.replace("\t", " "), strength) or (
-            _foreign(run, strict=strength < STRONG) if strength >= MEDIUM else None)
-        if spaced:
-            return [(start, start + len(spaced))]
+        in_parts = spaced(run.replace("\t", " "), strength) or (
+            foreign(run, strict=strength < STRONG) if strength >= MEDIUM else None)
+        if in_parts:
+            return [(start, start + len(in_parts))]
         run = run.split()[0]
-    if (title := _glued_title(run)) and not closed:  # 심도나선생님: the title glued on ends the name
+    if (title := glued_title(run)) and not closed:  # 심도나선생님: the title glued on ends the name
         run, closed = run[:-len(title)], True
     if len(run) > 5 and " " not in run and (k := next((k for k in range(2, 6) if run.startswith(W.SURE_JOSA, k)), 0)):
         run = run[:k]  # text without spaces (본인김하나는위내용을): the particle ends the name
     # A word that closes a field (a separator or the line's end follows: 보조의 김하람, 박연은 |) carries
     # no particle, so the whole word comes first there too.
-    closes = closed or _CLOSES_FIELD.match(text, start + len(run)) is not None
+    closes = closed or CLOSES_FIELD.match(text, start + len(run)) is not None
     # the next field's label follows (환자 성명 유지 생년월일 ...): the word is this field's whole value
-    if field and not colon and _NEXT_LABEL.match(text, start + len(run)):
+    if field and not colon and NEXT_LABEL.match(text, start + len(run)):
         colon, closes = True, True
     if field and closes and not colon:  # a name field's cell (| 성명 이별 |): as sure as 성명: 이별, but a
         colon, field = True, False      # header row (성명\t금액\t...) must not pass for one
@@ -139,75 +97,17 @@ def _in_run(text: str, start: int, run: str, strength: int, colon: bool = False,
     for stem in candidates:
         if accept(stem, strength, colon, whole=stem == run, field=field):
             return [(start, start + len(stem))]
-    if closes and role in W.CLAIM_ROLES and _word_name(run):  # 피보험자 이상, 계약자 하나 /
+    if closes and role in W.CLAIM_ROLES and word_name(run):  # 피보험자 이상, 계약자 하나 /
         return [(start, start + len(run))]
     return []
-
-
-_NEXT_LABEL = re.compile(rf"[ \t]+(?:{_FIELDS})(?![가-힣])")
-
-
-def _glued_title(word: str) -> str | None:
-    """A polite title glued to the word (심도나선생님, 김민수님): only those ending in 님 or 씨, as a
-    profession glued on (주치의사) may be the word itself."""
-    # 님 and 씨 alone need three syllables before them: 별님, 꽃님 are given names (김별님).
-    return next((t for t in TITLES if t.endswith(("님", "씨")) and word.endswith(t)
-                 and len(word) - len(t) >= (3 if len(t) == 1 else 2) and " " not in word), None)
-
-
-def _word_name(word: str) -> bool:
-    """A two-syllable word that is also a given name with a common surname (이상, 하나, 유지, 안정): a
-    name only where a person's field closes around it."""
-    return (len(word) == 2 and word[0] in W.TOP_SURNAMES and word[1] in W.GIVEN_WIDE
-            and word not in W.NON_NAME and word not in ROLE_WORDS and word not in W.DEPARTMENTS)
-
-
-def _foreign(run: str, strict: bool = False) -> str | None:
-    """A transcribed foreign name in parts after a name field (성명: 응우옌 반 안, 마이클 존슨): a first part
-    no Korean table explains, then parts Kiwi does not read as ordinary words. `strict` (after a role
-    without a colon: 고객 나탈리아 페트로바): every part two syllables or more and no dictionary word."""
-    parts = run.split()
-    # 사라 윌리엄스: a first part that a Korean table explains is still foreign before a surname no table
-    # explains (three syllables or more, unknown to Kiwi)
-    foreign_next = len(parts) > 1 and len(parts[1]) >= 3 and not table_name(parts[1], W.GIVEN_WIDE, 3) and (
-        unknown_word(parts[1]) and _noun_only(parts[1]) and not is_word(parts[1]))
-    if table_name(parts[0], W.GIVEN_WIDE, 3) and not foreign_next or not strong_ok(parts[0], True):
-        return None
-    if strict and (len(parts[0]) < 2 or not unknown_word(parts[0]) or not _noun_only(parts[0])
-                   or _holds_noun(parts[0])):  # 온누리라이프 박끝순: a company's name before a person's
-        return None
-    n = 1
-    while n < min(len(parts), 4) and len(parts[n]) <= 4 and parts[n] not in W.SPACED_STOP | {"남", "여"} and (
-            len(parts[n]) == 1 or not ordinary(parts[n])) and not vetoed(parts[n]) and not (
-            strict and (len(parts[n]) < 2 or is_word(parts[n]) or not unknown_word(stems(parts[n])[0] if stems(parts[n]) else parts[n])
-                        or n < len(parts) - 1 and not _noun_only(parts[n])
-                        or _korean_full_name(parts[n]))):  # 온누리라이프 박끝순: a Korean name after a word
-        n += 1
-    return " ".join(parts[:n]) if n > 1 else None
-
-
-def _korean_full_name(word: str) -> bool:
-    """Three syllables after one of the thirty commonest surnames (박끝순): a Korean name of its own,
-    not the last part of a transcribed one (차이야, 하루토 start otherwise)."""
-    return len(word) == 3 and word[0] in W.TOP_SURNAMES and not is_word(word)
-
-
-def _holds_noun(word: str) -> bool:
-    """Kiwi finds a common noun of two syllables or more in `word` (온누리+라이프)."""
-    return any(t[3] >= 2 and not t[4] and t[1] == "NNG" for t in analyse(word))
-
-
-def _noun_only(word: str) -> bool:
-    """Kiwi reads `word` as proper, common or unknown nouns only: no bound noun, particle or ending (데+요)."""
-    return all(t[4] or t[1] in ("NNG", "NNP") for t in analyse(word))
 
 
 def _before_cue(text: str, start: int, run: str, strength: int) -> list[tuple[int, int]]:
     """A name right before 씨/님/교수/(인)...: nothing comes between, so the whole word is the name, but a
     dictionary word plus a particle (조영제를 환자) is a phrase, not a name."""
     if " " in run:
-        spaced = _spaced(run, max(strength, MEDIUM), title=True)
-        return [(start, start + len(spaced))] if spaced == run else []
+        in_parts = spaced(run, max(strength, MEDIUM), title=True)
+        return [(start, start + len(in_parts))] if in_parts == run else []
     cut = particles_at(analyse(run))
     # A dictionary word and a particle (조영제를 환자, 경부의 (인)) is a phrase; only 도/이/은..., which
     # also end names (유연도 (인)), are let through after a strong cue.
@@ -218,23 +118,10 @@ def _before_cue(text: str, start: int, run: str, strength: int) -> list[tuple[in
     return [(start, start + len(run))] if ok else []
 
 
-_FOREIGN_LEAD = re.compile(r"(?:^|(?<=[\s,(/]))([가-힣]{2,6}(?: [가-힣]{1,6}){0,2}) $")
-
-
-def _foreign_lead(lead: str, last: str) -> bool:
-    """Parts before a title (솜차이 차이야씨): the first no Korean name and unknown to Kiwi, the last
-    no dictionary word (the title, not a particle, closes it)."""
-    first = lead.split()[0]
-    return (len(first) >= 2 and not table_name(first, W.GIVEN_WIDE, 3)
-            and all(unknown_word(p) and _noun_only(p) and not vetoed(p) for p in lead.split())
-            and not _holds_noun(first)
-            and not is_word(last) and not vetoed(last) and not _korean_full_name(last))
-
-
 def _sure_honorific(run: str) -> bool:
     """김민 씨, 간시준 님: any given syllables after a surname, but not a word (고객님, 위로금님); two
     syllables from the tables may be a word too (정진 씨), since nobody writes 경련 씨."""
-    if _word_name(run) and run not in W.PLACE_STOP:
+    if word_name(run) and run not in W.PLACE_STOP:
         return True  # 환자 유지 님, 이상 님: no one puts 님 after a clinical word
     return 2 <= len(run) <= 5 and bool(surname_lengths(run)) and not vetoed(run) and (
         name_like(run, MEDIUM, title=True) or not is_word(run) and unknown_word(run)
@@ -284,13 +171,13 @@ def _cued(text: str, claimed: Sequence[tuple[str, int, int]]) -> Iterator[tuple[
         if rel and _HANGUL_RUN_FULL.fullmatch(rel.strip()):  # 보호자(김민수), 환자(김민수, 45세): a name in the bracket
             yield from _in_run(text, m.start("rel") + len(rel) - len(rel.lstrip()), rel.strip(),
                                STRONG, colon=True)
-        if _GLUED_FIELD.match(text, m.start("run")):
+        if GLUED_FIELD.match(text, m.start("run")):
             continue  # a label list (환자번호/성명/병실: ...): the next label, not a value
-        run, glued = m["run"], _glued_end(text, m.start("run"))
+        run, glued = m["run"], glued_end(text, m.start("run"))
         if glued:  # the next field's label is glued on (성명홍길동주민등록번호): a form line, the name ends there
             run, colon = run[:glued], True
         elif not (m["gap"] or colon or m["josa"] or m["rel"]) and not (
-                label in P.SURE_LABEL_SET and _CLOSES_FIELD.match(text, m.start("run") + len(run.split()[0]))):
+                label in P.SURE_LABEL_SET and CLOSES_FIELD.match(text, m.start("run") + len(run.split()[0]))):
             # glued to the label (의사소견, 본인부담금): only a textbook name, or a plausible one after a
             # name field (환자성명김민수, an OCR'd form line); a name field's cell (환자명방문 /) stays sure
             strength = MEDIUM if strength == STRONG else WEAK
@@ -344,8 +231,8 @@ def _cued(text: str, claimed: Sequence[tuple[str, int, int]]) -> Iterator[tuple[
     while m := P.NAME_HONORIFIC.search(text, pos):
         pos = m.start() + 1
         run = m["name"]
-        if m["hon"] in ("씨", "님") and " " not in run and (lead := _FOREIGN_LEAD.search(text, 0, m.start("name"))) and (
-                _foreign(f"{lead[1]} {run}", strict=True) or _foreign_lead(lead[1], run)):
+        if m["hon"] in ("씨", "님") and " " not in run and (lead := FOREIGN_LEAD.search(text, 0, m.start("name"))) and (
+                foreign(f"{lead[1]} {run}", strict=True) or foreign_lead(lead[1], run)):
             yield lead.start(1), m.end("name")  # 수닐 셰르파씨: a transcribed name in parts
             continue
         if m["hon"] in P.SURE_HONORIFIC_SET and " " not in run:
@@ -390,11 +277,11 @@ def _josa_surname(text: str, m: re.Match[str]) -> tuple[int, int] | None:
     taken when the two syllables after it close a field, are no word, and make a name with it."""
     word = re.match(r"[가-힣]+", m["run"])
     given = word.group() if word else ""
-    if glued := _glued_end(text, m.start("run")):  # 환자성명이아예생년월일
+    if glued := glued_end(text, m.start("run")):  # 환자성명이아예생년월일
         given = given[:glued]
     end = m.start("run") + len(given)
     glued = bool(glued) or end < len(text) and text[end].isascii() and text[end].isalnum()  # 환자이철수K80.20
-    if not 2 <= len(given) <= 3 or not (_CLOSES_FIELD.match(text, end) or glued):
+    if not 2 <= len(given) <= 3 or not (CLOSES_FIELD.match(text, end) or glued):
         return None
     name = m["josa"] + given
     sure = glued and re.sub(r"[ \t]", "", m["label"]) in P.SURE_LABEL_SET  # 환자성명이아예생년월일: a form line
