@@ -24,8 +24,8 @@ from claimvlm.privacy.nameword import (
     vetoed,
 )
 
-# What closes a field after a word: a separator (ㅣ and ¦ are OCR's |), the line's end or a tab.
-CLOSES_FIELD = re.compile(r"[ \t]*(?:[,|¦ㅣ/;)\]}·]|$)| *\t")
+# What closes a field after a word: a separator (ㅣ and ¦ are OCR's |), a full stop, the line's end, a tab.
+CLOSES_FIELD = re.compile(r"[ \t]*(?:[,|¦ㅣ/;)\]}·]|\.(?!\d)|$)| *\t")
 # A field label that ends where a value or a separator starts (주민등록번호9001.., 병실: ): a name that
 # merely begins like one (서명진, 주소연) goes on in Hangul.
 _FIELDS = "|".join(sorted(P.GLUED_FIELDS.split(), key=len, reverse=True))
