@@ -92,8 +92,10 @@ def _in_run(text: str, start: int, run: str, strength: int, colon: bool = False,
     if field and closes and not colon:  # a name field's cell (| 성명 이별 |): as sure as 성명: 이별, but a
         colon, field = True, False      # header row (성명\t금액\t...) must not pass for one
     candidates = stems(run, whole_first=strength == STRONG or closes, closed=closes)
-    if strength == MEDIUM and run not in candidates and len(run) == 3 and run[-1] in W.NAME_FINAL_JOSA:
-        candidates.append(run)  # 보호자 장식이: the last syllable Kiwi cut as a particle may be the name's
+    if strength == MEDIUM and len(run) == 3 and run[-1] in W.NAME_FINAL_JOSA:
+        # 보호자 장식이, 배우자 김분이 동행: the last syllable Kiwi cut as a particle is the name's more often
+        # than not, since a one-syllable given name is rare: the whole word first
+        candidates = [run, *(c for c in candidates if c != run)]
     for stem in candidates:
         if accept(stem, strength, colon, whole=stem == run, field=field):
             return [(start, start + len(stem))]
@@ -238,7 +240,9 @@ def _cued(text: str, claimed: Sequence[tuple[str, int, int]]) -> Iterator[tuple[
         if m["hon"] in P.SURE_HONORIFIC_SET and " " not in run:
             cut = particles_at(analyse(run))
             if not (cut and is_word(run[:cut])) and _sure_honorific(run):
-                yield m.start("name"), m.end("name")
+                # 안꽃님: after two syllables a glued 님 is the given name's (꽃님), not a title
+                glued = m["hon"] == "님" and len(run) == 2 and m.end("name") == m.start("hon")
+                yield m.start("name"), m.end("hon") if glued and not is_word(run) else m.end("name")
         else:
             yield from _before_cue(text, m.start("name"), run, MEDIUM)
     # A bracket with a number, sex or age after a word (송현우(700521-...), 김영희(여/45세)) is a

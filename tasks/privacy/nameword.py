@@ -66,8 +66,10 @@ def stems(run: str, whole_first: bool = False, closed: bool = False) -> list[str
     cuts = [run[:cut]] if cut and cut >= 2 else []
     if any(t[4] or t[1] == "NNP" for t in tokens):  # an unknown name glued to a particle (김예준과)
         cuts += [run[: -len(j)] for j in W.JOSA if run.endswith(j) and len(run) - len(j) >= 3 and run[: -len(j)] not in cuts]
-    for hon in ("님", "씨"):  # 김민수님께서: Kiwi keeps the honorific on the name
-        cuts = [c[:-1] if c.endswith(hon) and len(c) >= 3 else c for c in cuts]
+    # 김민수님께서: Kiwi keeps the honorific on the name; but after two syllables it is the name's own
+    # (김꽃님의, 이별님도: 꽃님, 별님 are given names, and a one-syllable given name is rare)
+    for hon in ("님", "씨"):
+        cuts = [c[:-1] if c.endswith(hon) and len(c) >= 4 else c for c in cuts]
     if not cut:
         return [run, *cuts]  # Kiwi sees no particle: the whole word first (선우하은, not 선우하+은)
     return [run, *cuts] if whole_first and (closed or len(run) <= 3) else [*cuts, run] if whole_first else cuts
