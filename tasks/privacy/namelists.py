@@ -118,6 +118,9 @@ JOSA = ("에게서", "께서는", "한테서", "에게", "께서", "한테", "�
         "가", "을", "를", "의", "와", "과", "도", "만", "께", "로", "랑")
 # Particles no given name ends in: always cut from a word after a label (맹름우우는 -> 맹름우우).
 SURE_JOSA = ("에게서", "께서는", "한테서", "에게", "께서", "한테", "에서", "으로", "하고", "는", "를", "께", "와")
+# The copula's connective endings (김춘자며, 박지훈이고, 유말자고, 김초롱임): cut after three syllables or
+# more (not 라고: 홍건환이라고 is the name and a quotation).
+COPULA = ("이며", "이고", "며", "고", "임")
 # Particles that are also the last syllable of many given names (유연도, 김하은, 박지이).
 NAME_FINAL_JOSA = _set("도 은 이 가 아 나 연 진 서")
 # Syllables that end a spaced run of counters or function words, not a name (이 두 명, 김 외 2인).

@@ -68,6 +68,7 @@ def _in_run(text: str, start: int, run: str, strength: int, colon: bool = False,
             field: bool = False, closed: bool = False, role: str = "") -> list[tuple[int, int]]:
     """The name at the start of `run` (text[start:]), if the cue's strength accepts one. A relation or
     role in between (보호자: 모 김영희, 담당: 간호사 윤세아) is skipped."""
+    first = start
     for _ in range(2):
         head = run.split(maxsplit=1)
         if len(head) == 2 and len(head[1].split(maxsplit=1)[0]) >= 2 and (
@@ -87,8 +88,10 @@ def _in_run(text: str, start: int, run: str, strength: int, colon: bool = False,
     # no particle, so the whole word comes first there too.
     closes = closed or CLOSES_FIELD.match(text, start + len(run)) is not None
     # the next field's label follows (환자 성명 유지 생년월일 ...): the word is this field's whole value
-    if field and not colon and NEXT_LABEL.match(text, start + len(run)):
+    next_label = NEXT_LABEL.match(text, start + len(run)) is not None
+    if field and not colon and next_label:
         colon, closes = True, True
+    closes = closes or next_label  # 환자 하나 등록번호 ...: the next field begins
     if field and closes and not colon:  # a name field's cell (| 성명 이별 |): as sure as 성명: 이별, but a
         colon, field = True, False      # header row (성명\t금액\t...) must not pass for one
     candidates = stems(run, whole_first=strength == STRONG or closes, closed=closes)
@@ -99,7 +102,7 @@ def _in_run(text: str, start: int, run: str, strength: int, colon: bool = False,
     for stem in candidates:
         if accept(stem, strength, colon, whole=stem == run, field=field):
             return [(start, start + len(stem))]
-    if closes and role in W.CLAIM_ROLES and word_name(run):  # 피보험자 이상, 계약자 하나 /
+    if closes and (role in W.CLAIM_ROLES or next_label and role == "환자" and start == first) and word_name(run):
         return [(start, start + len(run))]
     return []
 

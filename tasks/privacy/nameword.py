@@ -61,6 +61,9 @@ def stems(run: str, whole_first: bool = False, closed: bool = False) -> list[str
     for j in W.SURE_JOSA:
         if run.endswith(j) and len(run) - len(j) >= 2:
             return [run[: -len(j)]]
+    for j in W.COPULA:  # 피보험자는 김춘자며, 계약자는 유말자고: the copula left out after a vowel
+        if run.endswith(j) and len(run) - len(j) >= 3 and not run.endswith("라고"):
+            return [run[: -len(j)]]
     tokens = analyse(run)
     cut = particles_at(tokens)
     cuts = [run[:cut]] if cut and cut >= 2 else []
