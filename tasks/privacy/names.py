@@ -210,11 +210,11 @@ def _cued(text: str, claimed: Sequence[tuple[str, int, int]]) -> Iterator[tuple[
                     and not vetoed(name) and not is_word(name) and not ordinary(name):
                 yield m.start("name"), m.end("name")
             continue
-        if table_name(name + call, W.GIVEN_WIDE, 2, W.COMMON_SURNAMES):
-            continue  # 김서아 엄마: the 아 may end a whole name as well; the other cues decide that one
-        if all(ch in W.GIVEN_WIDE for ch in name) and not vetoed(name) and not is_word(name + call) and (
+        # The call is covered too: 지민아 may be 지민 called or 김민아 named, and the span covers both.
+        if table_name(name + call, W.GIVEN_WIDE, 2, W.COMMON_SURNAMES) or all(
+                ch in W.GIVEN_WIDE for ch in name) and not vetoed(name) and not is_word(name + call) and (
                 len(name) > 1 or not is_word(name)):
-            yield m.start("name"), m.start("name") + len(name)
+            yield m.start("name"), m.start("name") + len(name) + len(call)
     for m in P.NAME_KEY.finditer(text):  # cust_nm=김민수, "pt_name": "김민수", pt_name=MARIA SANTOS
         if m["latin"]:
             yield m.start("latin"), m.end("latin")
