@@ -204,3 +204,15 @@ def test_the_stage_passes_a_batch_where_patients_live_at_hospitals_addresses(tmp
         shutil.rmtree(src)
     assert result.leaks == () and result.quarantined == 0
     assert json.loads((tmp_path / "reports" / "leak_scan.json").read_text())["leaks"] == []
+
+
+def test_a_short_number_that_is_a_json_measurement_is_not_a_leak(tmp_path: Path) -> None:
+    """A 5-digit licence number equal to one of its document's box coordinates (seen once in 20,000
+    documents) is a measurement, not the number; the same digits as a string are still a leak."""
+    boxes = tmp_path / "boxes.json"
+    boxes.write_text(json.dumps({"fields": [{"text": "면허 54321", "bbox": [[6776, 10810], [6116, 10822]]}]}))
+    assert leaks.scan([boxes], [("license_no", "10810")], root=tmp_path) == []
+    assert leaks.scan([boxes], [("license_no", "54321")], root=tmp_path) == [leaks.Leak("boxes.json", "license_no")]
+    long = tmp_path / "label.json"
+    long.write_text(json.dumps({"chart": 12345678}))
+    assert leaks.scan([long], [("chart_no", "12345678")], root=tmp_path) == [leaks.Leak("label.json", "chart_no")]
