@@ -236,16 +236,22 @@ def _cued(text: str, claimed: Sequence[tuple[str, int, int]]) -> Iterator[tuple[
     while m := P.NAME_HONORIFIC.search(text, pos):
         pos = m.start() + 1
         run = m["name"]
+        glued = m.end("name") == m.start("hon")
+        if " " in run and glued and not _ends_word(text, m.end("hon")):
+            continue  # 수술 후 주의사항: a title glued to a spaced name must end the word (송 소훈선생님이)
         if m["hon"] in ("씨", "님") and " " not in run and (lead := FOREIGN_LEAD.search(text, 0, m.start("name"))) and (
                 foreign(f"{lead[1]} {run}", strict=True) or foreign_lead(lead[1], run)):
             yield lead.start(1), m.end("name")  # 수닐 셰르파씨: a transcribed name in parts
             continue
         if m["hon"] in P.SURE_HONORIFIC_SET and " " not in run:
             cut = particles_at(analyse(run))
-            if not (cut and is_word(run[:cut])) and _sure_honorific(run):
+            # No particle stands before a glued title (박석은님께 is 박석은, not 박석+은): only a spaced one.
+            before = text[:m.start("name")].split()
+            role = bool(before) and before[-1] in ROLE_WORDS  # 보호자 정유용님께: a role and a title around it
+            if not (cut and is_word(run[:cut]) and not glued) and (_sure_honorific(run) or role and strong_ok(run, False)):
                 # 안꽃님: after two syllables a glued 님 is the given name's (꽃님), not a title
-                glued = m["hon"] == "님" and len(run) == 2 and m.end("name") == m.start("hon")
-                yield m.start("name"), m.end("hon") if glued and not is_word(run) else m.end("name")
+                own = m["hon"] == "님" and len(run) == 2 and glued
+                yield m.start("name"), m.end("hon") if own and not is_word(run) else m.end("name")
         else:
             yield from _before_cue(text, m.start("name"), run, MEDIUM)
     # A bracket with a number, sex or age after a word (송현우(700521-...), 김영희(여/45세)) is a
@@ -256,7 +262,9 @@ def _cued(text: str, claimed: Sequence[tuple[str, int, int]]) -> Iterator[tuple[
         if group == "name4":  # (김민수/45세/...): a patient's bracket opens with the name, as a field would
             yield from _in_run(text, start, run, STRONG, colon=True, field=True, closed=True)
             continue
-        found = _before_cue(text, start, run, MEDIUM)
+        # 보호자 이수한(010-3962-7189): a phone or registration number in the bracket is as sure as a label
+        strength = STRONG if _ID_IN_BRACKET.match(text, m.end(group)) else MEDIUM
+        found = _before_cue(text, start, run, strength)
         if not found and " " in run:  # 처 한나래(23세): no spaced name, so the word before the bracket
             last = run.rsplit(" ", 1)[1]
             start, run = start + len(run) - len(last), last
@@ -298,6 +306,15 @@ def _josa_surname(text: str, m: re.Match[str]) -> tuple[int, int] | None:
 
 
 _LABEL_GLUED = re.compile(P.NAME_LABEL.pattern.replace("(?<![가-힣A-Za-z])", "", 1))
+
+_ID_IN_BRACKET = re.compile(r"[ \t]?[(（][ \t]?(?:0\d{1,2}[-) .]?\d{3,4}[- .]?\d{4}|\d{6}[ \t]?-[ \t]?\d)")
+
+
+def _ends_word(text: str, at: int) -> bool:
+    """Nothing but particles between ``at`` and the end of the word (선생님|이, 님|께서)."""
+    rest = re.match(r"[가-힣]*", text[at:]).group()  # type: ignore[union-attr]
+    return not rest or any(rest == j for j in W.JOSA)
+
 
 _FORM_NAME_LABELS = {"name": frozenset((P.SURE_LABELS + " " + P.AMBIGUOUS_LABELS).replace("_", "").split())}
 
