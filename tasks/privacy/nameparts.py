@@ -114,13 +114,23 @@ def foreign(run: str, strict: bool = False) -> str | None:
                    or holds_noun(parts[0])):  # 온누리라이프 박끝순: a company's name before a person's
         return None
     n = 1
-    while n < min(len(parts), 4) and len(parts[n]) <= 4 and parts[n] not in W.SPACED_STOP | {"남", "여"} and (
-            len(parts[n]) == 1 or not ordinary(parts[n])) and not vetoed(parts[n]) and not (
-            strict and (len(parts[n]) < 2 or is_word(parts[n]) or not unknown_word(stems(parts[n])[0] if stems(parts[n]) else parts[n])
-                        or n < len(parts) - 1 and not noun_only(parts[n])
-                        or korean_full_name(parts[n]))):  # 온누리라이프 박끝순: a Korean name after a word
+    while n < min(len(parts), 4) and _continues(parts, n, strict):
         n += 1
     return " ".join(parts[:n]) if n > 1 else None
+
+
+def _continues(parts: list[str], n: int, strict: bool) -> bool:
+    """Whether ``parts[n]`` goes on a transcribed name: a short part no ordinary word. ``strict``: also two
+    syllables or more, unknown to Kiwi once a particle is cut, nouns only before the last part, and no
+    Korean full name (온누리라이프 박끝순: a Korean name after a word)."""
+    part = parts[n]
+    if len(part) > 4 or part in W.SPACED_STOP | {"남", "여"} or len(part) > 1 and ordinary(part) or vetoed(part):
+        return False
+    if not strict:
+        return True
+    stem = next(iter(stems(part)), part)
+    return (len(part) >= 2 and not is_word(part) and unknown_word(stem)
+            and (n == len(parts) - 1 or noun_only(part)) and not korean_full_name(part))
 
 
 def korean_full_name(word: str) -> bool:

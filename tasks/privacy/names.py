@@ -239,16 +239,17 @@ def _cued(text: str, claimed: Sequence[tuple[str, int, int]]) -> Iterator[tuple[
         glued = m.end("name") == m.start("hon")
         if " " in run and glued and not _ends_word(text, m.end("hon")):
             continue  # 수술 후 주의사항: a title glued to a spaced name must end the word (송 소훈선생님이)
-        if m["hon"] in ("씨", "님") and " " not in run and (lead := FOREIGN_LEAD.search(text, 0, m.start("name"))) and (
+        lead = FOREIGN_LEAD.search(text, max(0, m.start("name") - 40), m.start("name"))
+        if m["hon"] in ("씨", "님") and " " not in run and lead and (
                 foreign(f"{lead[1]} {run}", strict=True) or foreign_lead(lead[1], run)):
             yield lead.start(1), m.end("name")  # 수닐 셰르파씨: a transcribed name in parts
             continue
         if m["hon"] in P.SURE_HONORIFIC_SET and " " not in run:
             cut = particles_at(analyse(run))
             # No particle stands before a glued title (박석은님께 is 박석은, not 박석+은): only a spaced one.
-            before = text[:m.start("name")].split()
-            role = bool(before) and before[-1] in ROLE_WORDS  # 보호자 정유용님께: a role and a title around it
-            if not (cut and is_word(run[:cut]) and not glued) and (_sure_honorific(run) or role and strong_ok(run, False)):
+            role = _word_before(text, m.start("name")) in ROLE_WORDS  # 보호자 정유용님께: a role and a title around it
+            if not (cut and is_word(run[:cut]) and not glued) and (
+                    _sure_honorific(run) or role and strong_ok(run, False)):
                 # 안꽃님: after two syllables a glued 님 is the given name's (꽃님), not a title
                 own = m["hon"] == "님" and len(run) == 2 and glued
                 yield m.start("name"), m.end("hon") if own and not is_word(run) else m.end("name")
@@ -269,9 +270,8 @@ def _cued(text: str, claimed: Sequence[tuple[str, int, int]]) -> Iterator[tuple[
             last = run.rsplit(" ", 1)[1]
             start, run = start + len(run) - len(last), last
             found = _before_cue(text, start, run, MEDIUM)
-        before = text[:start].split()
         yield from found or _in_run(text, start, run, MEDIUM, closed=True,
-                                    role=before[-1] if before and len(run) == 2 else "")
+                                    role=_word_before(text, start) if len(run) == 2 else "")
     for pattern, strength in ((P.NAME_COLON, WEAK), (P.NAME_SIGNATURE, WEAK)):
         for m in pattern.finditer(text):
             yield from _in_run(text, m.start("name"), m["name"], strength)
@@ -308,6 +308,12 @@ def _josa_surname(text: str, m: re.Match[str]) -> tuple[int, int] | None:
 _LABEL_GLUED = re.compile(P.NAME_LABEL.pattern.replace("(?<![가-힣A-Za-z])", "", 1))
 
 _ID_IN_BRACKET = re.compile(r"[ \t]?[(（][ \t]?(?:0\d{1,2}[-) .]?\d{3,4}[- .]?\d{4}|\d{6}[ \t]?-[ \t]?\d)")
+
+
+def _word_before(text: str, at: int) -> str:
+    """The word just before ``at`` (a short window: this runs once per cue)."""
+    words = text[max(0, at - 24):at].split()
+    return words[-1] if words else ""
 
 
 def _ends_word(text: str, at: int) -> bool:
