@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -87,12 +88,39 @@ def stale_stages(project: Path, targets: list[str]) -> set[str]:
     from dvc.exceptions import DvcException
     from dvc.repo import Repo
 
-    try:
-        with contextlib.chdir(project), Repo(str(project)) as repo:  # DVC reads targets from the cwd
-            status = repo.status(targets=targets, with_deps=True)
-    except DvcException as err:
-        raise StageFailed("dvc status", 1, str(err)) from err
+    for attempt in range(2):
+        try:
+            with contextlib.chdir(project), Repo(str(project)) as repo:  # DVC reads targets from the cwd
+                status = repo.status(targets=targets, with_deps=True)
+            break
+        except DvcException as err:
+            # A run killed while DVC wrote dvc.lock leaves it torn (DVC does not write it atomically):
+            # the copy taken before the interrupted stage holds every stage that finished.
+            if attempt or "dvc.lock" not in str(err) or not _restore_lock(project):
+                raise StageFailed("dvc status", 1, str(err)) from err
     return {name.rpartition(":")[2] for name in status}
+
+
+def _lock_backup(project: Path) -> Path:
+    return project / ".dvc" / "tmp" / "flow-dvc.lock"
+
+
+def _save_lock(project: Path) -> None:
+    """Copy dvc.lock aside before a stage runs (atomically: the copy is never torn itself)."""
+    lock, backup = project / "dvc.lock", _lock_backup(project)
+    if lock.is_file():
+        backup.parent.mkdir(parents=True, exist_ok=True)
+        partial = backup.with_suffix(".partial")
+        shutil.copyfile(lock, partial)
+        os.replace(partial, backup)
+
+
+def _restore_lock(project: Path) -> bool:
+    backup = _lock_backup(project)
+    if not backup.is_file():
+        return False
+    shutil.copyfile(backup, project / "dvc.lock")
+    return True
 
 
 @contextlib.contextmanager
@@ -128,6 +156,7 @@ def reproduce(project: Path, stage: str, force: bool = False) -> tuple[bool, str
 
     path = os.environ.get("PATH", "")
     os.environ["PATH"] = stage_env()["PATH"]  # the stage's command calls this environment's `claimvlm`
+    _save_lock(project)
     try:
         with _captured_output() as log:
             try:

@@ -1,0 +1,38 @@
+"""A flow run killed while DVC wrote dvc.lock leaves it torn; the next run restores the copy taken
+before the interrupted stage instead of failing on every `dvc status` from then on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flows.stages import StageFailed, _save_lock, stale_stages
+
+
+def _project(tmp_path: Path) -> Path:
+    from dvc.repo import Repo
+
+    Repo.init(str(tmp_path), no_scm=True).close()
+    (tmp_path / "dvc.yaml").write_text("stages:\n  make:\n    cmd: echo hi > out.txt\n    outs:\n      - out.txt\n")
+    (tmp_path / "out.txt").write_text("hi\n")
+    (tmp_path / "dvc.lock").write_text(
+        "schema: '2.0'\nstages:\n  make:\n    cmd: echo hi > out.txt\n    outs:\n    - path: out.txt\n"
+        "      hash: md5\n      md5: 764efa883dda1e11db47671c4a3bbd9e\n      size: 3\n")
+    return tmp_path
+
+
+def test_a_torn_lock_is_restored_from_the_copy_taken_before_the_stage(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    before = stale_stages(project, ["make"])
+    _save_lock(project)  # what reproduce() does before a stage runs
+    (project / "dvc.lock").write_text("schema: '2.0'\nstages:\n  make:\n    cmd: [")  # killed mid-write
+    assert stale_stages(project, ["make"]) == before
+    assert "md5" in (project / "dvc.lock").read_text()
+
+
+def test_a_torn_lock_without_a_copy_still_fails_clearly(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    (project / "dvc.lock").write_text("schema: '2.0'\nstages:\n  make:\n    cmd: [")
+    with pytest.raises(StageFailed, match="dvc.lock"):
+        stale_stages(project, ["make"])
