@@ -124,6 +124,41 @@ def _restore_lock(project: Path) -> bool:
 
 
 @contextlib.contextmanager
+def _atomic_dvc_files() -> Iterator[None]:
+    """DVC (3.x) writes dvc.lock by truncating it and streaming YAML into it, so a flow killed at
+    that moment leaves it torn. For the block, its YAML writes go to a temporary file beside the
+    target, renamed over it once complete: a reader, or the next run, sees the old lock or the new
+    one, never half of one. A DVC whose internals moved is left as it is (the restore above remains)."""
+    from dvc.utils.serialize import _common, _yaml
+
+    original = getattr(_common, "_dump_data", None)
+    if original is None or getattr(_yaml, "_dump_data", None) is not original:
+        yield
+        return
+
+    def dump_atomically(path: Any, data: Any, dumper: Any, fs: Any = None, **dumper_args: Any) -> None:
+        if fs is not None and getattr(fs, "protocol", None) != "local":
+            original(path, data, dumper, fs=fs, **dumper_args)
+            return
+        target = Path(os.fspath(path))
+        partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+        try:
+            with open(partial, "w", encoding="utf-8") as fd:
+                dumper(data, fd, **dumper_args)
+                fd.flush()
+                os.fsync(fd.fileno())
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
+
+    _common._dump_data = _yaml._dump_data = dump_atomically
+    try:
+        yield
+    finally:
+        _common._dump_data = _yaml._dump_data = original
+
+
+@contextlib.contextmanager
 def _captured_output() -> Iterator[Path]:
     """Everything written to this process's stdout and stderr (the stage command's output included:
     it inherits the descriptors) goes to a file for the block, then is echoed to stdout as well."""
@@ -160,7 +195,7 @@ def reproduce(project: Path, stage: str, force: bool = False) -> tuple[bool, str
     try:
         with _captured_output() as log:
             try:
-                with contextlib.chdir(project), Repo(str(project)) as repo:
+                with contextlib.chdir(project), _atomic_dvc_files(), Repo(str(project)) as repo:
                     ran = repo.reproduce(stage, single_item=True, force=force)
                 error = None
             except DvcException as err:

@@ -36,3 +36,22 @@ def test_a_torn_lock_without_a_copy_still_fails_clearly(tmp_path: Path) -> None:
     (project / "dvc.lock").write_text("schema: '2.0'\nstages:\n  make:\n    cmd: [")
     with pytest.raises(StageFailed, match="dvc.lock"):
         stale_stages(project, ["make"])
+
+
+def test_dvc_lock_writes_in_the_flow_are_all_or_nothing(tmp_path: Path) -> None:
+    """A write that stops half-way (here: a value YAML cannot represent, after valid keys) leaves the
+    previous lock whole inside the flow's stage runs; DVC's own write leaves it torn."""
+    from dvc.utils.serialize import dump_yaml
+
+    from flows.stages import _atomic_dvc_files
+
+    lock = _project(tmp_path) / "dvc.lock"
+    before = lock.read_text()
+    half_written = {"schema": "2.0", "stages": {"make": {"cmd": "echo", "outs": [object()]}}}
+    with _atomic_dvc_files(), pytest.raises(Exception):
+        dump_yaml(lock, half_written)
+    assert lock.read_text() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []
+    with pytest.raises(Exception):
+        dump_yaml(lock, half_written)
+    assert lock.read_text() != before  # what a SIGKILL at that moment would leave without the block
