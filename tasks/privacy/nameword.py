@@ -14,6 +14,7 @@ from itertools import pairwise
 
 from claimvlm.privacy import namelists as W
 from claimvlm.privacy import patterns as P
+from claimvlm.privacy.medterms import medical_term
 
 STRONG, MEDIUM, WEAK = 2, 1, 0
 Token = tuple[str, str, int, int, bool]  # form, tag, start, length, out-of-vocabulary
@@ -106,7 +107,7 @@ ROLE_WORDS = frozenset(
 
 def vetoed(stem: str) -> bool:
     return (stem in W.NON_NAME or stem in W.NAME_STOP or stem in W.PLACE_STOP or stem in W.DEPARTMENTS
-            or stem in ROLE_WORDS or stem.endswith(W.INSTITUTION_SUFFIX))
+            or stem in ROLE_WORDS or stem.endswith(W.INSTITUTION_SUFFIX) or medical_term(stem))
 
 
 def table_name(stem: str, given: frozenset[str], max_given: int, table: frozenset[str] = W.SURNAMES) -> bool:
