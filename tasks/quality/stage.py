@@ -9,7 +9,8 @@ its reasons; a batch failing more than ``qc.max_fail_rate`` stops the pipeline.
 The label suite runs in a process of its own beside the page checks (it is one process's work,
 great_expectations' import alone takes seconds). The second reading (Tesseract, 70-80 ms of CPU
 a page) reads the ``qc.label_noise.sample`` share of the pages, every page whose label the suite
-fails, and every page once any reading disagrees; the summary says how many pages it read.
+fails, and every page once the readings disagree on ``escalate_share`` of the pages read; the
+summary says how many pages it read.
 """
 
 from __future__ import annotations
@@ -241,23 +242,31 @@ def _more_readings(pages: list[_PageOutcome], suite_failed: set[str], reasons: d
                    batch: tuple[Path, Mapping[str, dict], QcParams, Mapping[str, Path | None]],
                    **how: Any) -> tuple[set[str], bool]:
     """Read what the sample left out where it matters: a label the suite fails may be another
-    page's; once any reading disagrees, every page. Adds the findings to ``reasons``; returns the
-    pages still unread and whether every page was read for a disagreement."""
+    page's; once the readings disagree on ``escalate_share`` of the pages read, every page. Adds the
+    findings to ``reasons``; returns the pages still unread and whether every page was read."""
     root, labels, params, images = batch
     unread = {p.doc_id for p in pages if p.unread}
-    escalated = any(r.startswith(NOISE) for p in pages for r in p.reasons)
+    read = sum(p.read for p in pages)
+    flagged = sum(any(r.startswith(NOISE) for r in p.reasons) for p in pages)
+    escalated = _systematic(flagged, read, params.label_noise.escalate_share)
     todo = unread if escalated else unread & suite_failed
     while todo:
         names = sorted(todo)
         found = process_map(_reading_job, [(root, d, labels[d], params, images.get(d)) for d in names],
                             desc="qc second reading", names=names, **how)
         unread -= todo
-        flagged = any(r for _, r in found)
+        read, flagged = read + len(found), flagged + sum(bool(r) for _, r in found)
         for doc_id, r in found:
             reasons[doc_id].extend(r)
-        todo = unread if flagged and not escalated else set()
-        escalated = escalated or flagged
+        now = _systematic(flagged, read, params.label_noise.escalate_share)
+        todo = unread if now and not escalated else set()
+        escalated = escalated or now
     return unread, escalated
+
+
+def _systematic(flagged: int, read: int, share: float) -> bool:
+    """Enough readings disagree to suspect the batch rather than a page (one at least)."""
+    return flagged > 0 and flagged >= share * read
 
 
 def _write_outputs(src: Path, out: Path, quarantine: Path, reports: Path, params: QcParams,

@@ -45,10 +45,10 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str
     return src, planted
 
 
-def _params(max_fail_rate: float, sample: float = 1.0) -> QcParams:
+def _params(max_fail_rate: float, sample: float = 1.0, escalate_share: float = 0.01) -> QcParams:
     """Every page read by default: the planted label noise is found wherever the sample falls."""
     base = Params().qc
-    noise = base.label_noise.model_copy(update={"sample": sample})
+    noise = base.label_noise.model_copy(update={"sample": sample, "escalate_share": escalate_share})
     return base.model_copy(update={"max_fail_rate": max_fail_rate, "label_noise": noise})
 
 
@@ -128,3 +128,21 @@ def test_a_disagreeing_reading_has_every_page_read(batch, tmp_path: Path) -> Non
     assert reasons[-1].startswith("label_disagrees_with_image")
     assert result.label_noise["escalated_to_all"] and result.label_noise["not_read"] == 0
     assert result.label_noise["read"] == result.label_noise["due"] == 9
+
+
+def test_one_disagreement_among_many_readings_is_the_page_not_the_batch(batch, tmp_path: Path) -> None:
+    """Below qc.label_noise.escalate_share of the pages read, a disagreeing page is quarantined alone
+    and the sample stays a sample (Tesseract misreads one page in thousands; a mix-up is a share)."""
+    src, planted = batch
+    victim = next(d for d, kind in planted.items() if kind == "label_disagrees_with_image")
+    sample = max(_share(victim), 0.6)  # the victim and about half the rest are read
+    result = qc(src, tmp_path / "out", tmp_path / "q", tmp_path / "reports", _params(0.5, sample, 0.5),
+                workers=2, progress=False)
+    reasons = json.loads((tmp_path / "q" / victim / "reason.json").read_text())["reasons"]
+    assert reasons[-1].startswith("label_disagrees_with_image")
+    noise = result.label_noise
+    assert noise["read"] >= 3 and not noise["escalated_to_all"] and noise["not_read"] > 0
+    # the same batch with the default share reads every page for that one disagreement
+    again = qc(src, tmp_path / "out2", tmp_path / "q2", tmp_path / "reports2", _params(0.5, sample),
+               workers=2, progress=False)
+    assert again.label_noise["escalated_to_all"] and again.label_noise["not_read"] == 0
