@@ -139,8 +139,10 @@ def _process(doc_id: str, src: Path, out: Path, result: LabelResult, params: Ano
     for rel, data in files.items():
         (out / rel).write_bytes(data)
     own = leaks.scan((out / rel for rel in files), result.identifiers, root=out, surrogates=pairs)
-    if own:
-        raise leaks.LeakError(f"{doc_id}: original identifiers remain in {[(x.file, x.kind) for x in own]}")
+    if own:  # an identifier the detector missed in free text: the document goes, the batch goes on
+        for rel in files:
+            (out / rel).unlink(missing_ok=True)
+        return LEAK, f"original identifiers remain after pseudonymisation: {sorted({(x.file, x.kind) for x in own})}"
     return None
 
 
@@ -151,6 +153,7 @@ def _process_job(args: tuple[str, Path, Path, LabelResult, AnonymizeParams, Path
 
 
 UNLABELLED = "unlabelled"  # out/unlabelled/{images,meta}: pseudonymised pages waiting for a label
+LEAK = "pii_leak"  # the quarantine reason of a document whose outputs still hold an original identifier
 
 
 def _process_unlabelled(args: tuple[str, Path, Path, Pseudonymizer, Path]) -> tuple[PageOutcome, list[tuple[str, str]]]:
@@ -268,6 +271,23 @@ def _run(src: Path, out: Path, quarantine: Path, reports: Path, params: Anonymiz
         kept.append(_quasi(doc_id, labels[doc_id]))
         log.info("pseudonymised %s (%d identifiers)", doc_id, len(result.identifiers))
 
+    # The batch scan of the documents' outputs: a name the detector missed in one document's free
+    # text that is another document's real name. Such documents go to quarantine like any other
+    # failure; only a leak no document owns (a report) stops the stage, below.
+    public = {v for r in kept for v in leaks.kept_values(labels[r.doc_id])}
+    documents_out = sorted(p for p in out.rglob("*") if p.is_file())
+    leaked = _owners(leaks.scan_batch(documents_out, all_identifiers, public=public), out)
+    for doc_id, kinds in leaked.items():
+        for path in (p for p in documents_out if p.stem == doc_id):
+            path.unlink()
+        by_reason[LEAK] = by_reason.get(LEAK, 0) + 1
+        detail = f"another document's original identifiers in its outputs after pseudonymisation: {sorted(kinds)}"
+        _quarantine(quarantine, src, doc_id, LEAK, detail, files=files.get(doc_id, []))
+        log.info("quarantined %s: %s", doc_id, LEAK)
+        if doc_id in unlabelled:
+            released_raw -= 1
+        else:
+            kept = [r for r in kept if r.doc_id != doc_id]
     quarantined = sum(by_reason.values())
     assert len(kept) + released_raw + quarantined == len(doc_ids), "every document is pseudonymised or quarantined"
     report = k_anonymize(kept, k=params.k, max_suppression=params.max_suppression)
@@ -289,20 +309,33 @@ def _run(src: Path, out: Path, quarantine: Path, reports: Path, params: Anonymiz
     manifest_path = out / "manifest.json"
     manifest_path.write_bytes(json_bytes(manifest))
 
-    scanned = sorted(p for d in (out, reports) for p in d.rglob("*") if p.is_file())
-    # Hospitals' names, addresses and phones pass unchanged: an identifier that equals one of them
-    # is public text, checked only in its own document's files (in _process).
+    # The files no document owns: the manifest and the reports. Hospitals' names, addresses and phones
+    # pass unchanged: an identifier that equals one of them is public text, checked only in its own
+    # document's files (in _process).
+    scanned = [manifest_path, *sorted(p for p in reports.rglob("*") if p.is_file())]
     public = {v for r in kept for v in leaks.kept_values(labels[r.doc_id])}
     found = leaks.scan_batch(scanned, all_identifiers, public=public)
     (reports / "leak_scan.json").write_bytes(json_bytes({
-        "files_scanned": len(scanned), "identifiers": len(set(all_identifiers)),
-        "leaks": [{"file": x.file, "kind": x.kind} for x in found]}))
+        "files_scanned": len(documents_out) + len(scanned), "identifiers": len(set(all_identifiers)),
+        "documents_quarantined": sorted(leaked), "leaks": [{"file": x.file, "kind": x.kind} for x in found]}))
     if found:
         raise leaks.LeakError(f"original identifiers remain in {len(found)} file(s): "
                               f"{[(x.file, x.kind) for x in found[:10]]}; see {reports / 'leak_scan.json'}")
     return AnonymizeResult(len(doc_ids), len(kept), quarantined, dict(sorted(by_reason.items())),
                            dict(sorted(pii_by_type.items())), report.k_achieved, tuple(found), manifest_path,
                            released_raw)
+
+
+def _owners(found: list[leaks.Leak], out: Path) -> dict[str, set[str]]:
+    """The documents whose output files hold the leaks (out/<sub>/<doc_id>.<ext>, unlabelled pages
+    included), with the kinds found; a leak in any other file belongs to no document."""
+    owners: dict[str, set[str]] = {}
+    for leak in found:
+        path = Path(leak.file)
+        parts = (path if path.is_absolute() else out / path).relative_to(out).parts
+        if len(parts) == 2 and parts[0] in SUBDIRS or len(parts) == 3 and parts[0] == UNLABELLED:
+            owners.setdefault(path.stem, set()).add(leak.kind)
+    return owners
 
 
 def _write_released(path: Path, rows: tuple[dict[str, str], ...]) -> None:

@@ -154,14 +154,37 @@ def test_leak_scanner_fails_on_a_planted_leak(done, source: Path, tmp_path: Path
     planted.write_text(json.dumps({"words": [{"text": original["chart_no"][:4] + "-" + original["chart_no"][4:]}]}))
     assert [leak.kind for leak in leaks.scan([planted], identifiers)] == ["chart_no"]
     assert [leak.kind for leak in leaks.scan_batch([*files, planted], identifiers)] == ["chart_no"]
-    # End to end: a name copied into a field that is not personal data fails the stage.
+
+
+def test_a_document_that_still_leaks_is_quarantined_and_the_batch_goes_on(source: Path, tmp_path: Path) -> None:
+    """Names the detector cannot see: the patient's own copied into the hospital's name (the
+    per-document scan), and a patient called 한겨레 while another document's opinion speaks of the
+    newspaper (the batch scan: the word is that patient's real name). Both documents go to
+    quarantine with the reason, the other 15 are released, and no output holds the names."""
     src = tmp_path / "src"
     shutil.copytree(source, src)
-    label = json.loads((src / "labels" / f"{ident}.json").read_text())
-    label["hospital_name"] = f"{label['patient_name']}내과의원"
-    (src / "labels" / f"{ident}.json").write_text(json.dumps(label, ensure_ascii=False))
-    with pytest.raises(leaks.LeakError, match="name"):
-        _run(src, tmp_path / "run")
+    labels = _labels(src)
+    ids = sorted(d for d in labels if not d.startswith("twin"))
+    own, victim = ids[1], ids[2]
+    other = next(d for d in ids[3:] if "opinion" in labels[d])
+    edits = {own: {"hospital_name": f"{labels[own]['patient_name']}내과의원"}, victim: {"patient_name": "한겨레"},
+             other: {"opinion": "한겨레 신문 구독 중이라 함. 수술 후 주의사항 설명함."}}
+    for ident, edit in edits.items():
+        labels[ident] = {**labels[ident], **edit}
+        (src / "labels" / f"{ident}.json").write_text(json.dumps(labels[ident], ensure_ascii=False))
+    result = _run(src, tmp_path / "run")
+    assert result.by_reason == {"pii_leak": 2} and result.anonymized == 15 and result.documents == 17
+    for ident in (own, other):
+        reason = json.loads((tmp_path / "run" / "quarantine" / ident / "reason.json").read_text())
+        assert reason["reason"] == "pii_leak" and labels[victim]["patient_name"] not in json.dumps(reason)
+        assert not list((tmp_path / "run" / "out").rglob(f"{ident}.*"))
+    manifest = json.loads((tmp_path / "run" / "out" / "manifest.json").read_text())
+    assert own not in manifest["documents"] and other not in manifest["documents"]
+    outputs = [p for p in (tmp_path / "run").glob("[or]*/**/*") if p.is_file()]  # out/ and reports/
+    names = [(kind, v) for kind, v in ((PII_FIELDS["patient_name"], labels[d]["patient_name"]) for d in (own, victim))]
+    assert leaks.scan_batch(outputs, names) == []
+    scan = json.loads((tmp_path / "run" / "reports" / "leak_scan.json").read_text())
+    assert scan["leaks"] == [] and scan["documents_quarantined"] == [other]  # own: by its own scan
 
 
 def test_released_table_is_k_anonymous(done) -> None:
