@@ -48,7 +48,7 @@ GIVEN = _set(
 GIVEN_WIDE = GIVEN | _set(
     "겨 고 곤 곰 구 국 군 그 권 귀 꽃 꿈 녀 누 니 다 달 돈 둘 란 랑 례 름 립 뫼 묵 밀 벽 보 본 부 분 빈 사 삼 샘 샛 생 "
     "섬 설 솜 숭 싱 아 얀 여 올 옹 왕 잎 작 장 저 전 점 직 집 찬 참 첨 초 총 추 축 칠 탁 탄 토 통 판 팔 품 풍 항 행 "
-    "허 협 확 활 휴 흔 힘")
+    "허 협 확 활 휴 흔 힘 막 또 끝 쌍")
 
 # Words that fill a name's place after a label but name nobody (보호자 없음, 성명: 미상, 환자 본인),
 # and roles and relations that follow one another (보호자 배우자, 환자 보호자).
@@ -105,7 +105,8 @@ PLACE_STOP = _set(
     부평 계양 장안 권선 팔달 영통 한빛 한양 한림 연세 고려 성균관 경희 이화 가톨릭 서울대 세브란스 한국 대한민국""")
 # Institutions and departments: a word ending so is a seal's or a letterhead's, not a person's.
 INSTITUTION_SUFFIX = ("병원", "의원", "약국", "센터", "보험", "은행", "공단", "회사", "학교", "협회", "재단", "의료원",
-                      "클리닉", "내과", "외과", "안과", "치과", "의학과", "병동", "사무소", "법인", "손보", "생명", "화재")
+                      "클리닉", "내과", "외과", "안과", "치과", "의학과", "병동", "사무소", "법인", "손보", "생명", "화재",
+                      "라이프", "해상", "캐피탈", "카드", "증권", "금고", "신협", "농협", "수협")
 DEPARTMENTS = _set("안과 내과 외과 치과 의원 병원 한의원 약국 소아과 산부인과 피부과")
 # Last syllables of compound medical nouns (인두+염, 경추+부, 주사+료) that hardly ever end a given name.
 MEDICAL_SUFFIX = _set("염 증 부 통 료 팀 약 술 골 관 균 액 과 암 병 혈 색 압 량 맥 낭 치 능 실 제 흉 막")
@@ -120,7 +121,7 @@ JOSA = ("에게서", "께서는", "한테서", "에게", "께서", "한테", "�
 SURE_JOSA = ("에게서", "께서는", "한테서", "에게", "께서", "한테", "에서", "으로", "하고", "는", "를", "께", "와")
 # The copula's connective endings (김춘자며, 박지훈이고, 유말자고, 김초롱임): cut after three syllables or
 # more (not 라고: 홍건환이라고 is the name and a quotation).
-COPULA = ("이며", "이고", "며", "고", "임")
+COPULA = ("이었으며", "였으며", "이었다고", "였다고", "이었고", "였고", "이었다", "였다", "이었음", "였음", "이며", "이고", "이요", "며", "고", "임")
 # Particles that are also the last syllable of many given names (유연도, 김하은, 박지이).
 NAME_FINAL_JOSA = _set("도 은 이 가 아 나 연 진 서")
 # Syllables that end a spaced run of counters or function words, not a name (이 두 명, 김 외 2인).

@@ -248,8 +248,10 @@ def _cued(text: str, claimed: Sequence[tuple[str, int, int]]) -> Iterator[tuple[
             cut = particles_at(analyse(run))
             # No particle stands before a glued title (박석은님께 is 박석은, not 박석+은): only a spaced one.
             role = _word_before(text, m.start("name")) in ROLE_WORDS  # 보호자 정유용님께: a role and a title around it
+            # 보호자 이재민님께: a role before and a title glued after hold even a dictionary word
+            held = role and glued and table_name(run, W.GIVEN_WIDE, 3) and not vetoed(run)
             if not (cut and is_word(run[:cut]) and not glued) and (
-                    _sure_honorific(run) or role and strong_ok(run, False)):
+                    _sure_honorific(run) or role and strong_ok(run, False) or held):
                 # 안꽃님: after two syllables a glued 님 is the given name's (꽃님), not a title
                 own = m["hon"] == "님" and len(run) == 2 and glued
                 yield m.start("name"), m.end("hon") if own and not is_word(run) else m.end("name")
