@@ -229,14 +229,17 @@ def run_one(ex: str, n: int, args: argparse.Namespace, result: Result,
     ``tick(None)`` says it is done."""
     import yaml
 
-    from claimvlm.orchestration import read_stages
-    from tests.dvc_project import BIN, copy_project, env, ran_stages, set_params
+    from tests.dvc_project import BIN, copy_project, env, set_params
 
     key, work, log = f"{ex}/{n}", args.workdir / f"{ex}-{n}", args.workdir / f"{ex}-{n}.log"
-    shutil.rmtree(work, ignore_errors=True)
-    log.unlink(missing_ok=True)
     own = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
     anchoring = {**own["build"]["anchoring"], **({"mode": "none"} if args.skip_anchoring else {})}
+    partial = result["runs"].get(key)
+    if partial and not partial["complete"] and partial["stages"] and (work / "dvc.lock").is_file():
+        _continue(ex, n, args, result, partial, work, log, tick)
+        return
+    shutil.rmtree(work, ignore_errors=True)
+    log.unlink(missing_ok=True)
     project = copy_project(work, num_docs=n)
     executor = {"kind": "local"} if ex == "pool" else {
         "kind": "dask", "address": None, "dask_workers": result["machine"]["cores"]}
@@ -252,7 +255,35 @@ def run_one(ex: str, n: int, args: argparse.Namespace, result: Result,
     result["runs"][key] = run
     feedback, _ = measure([dvc, "repro", "--single-item", "feedback"], project, environ, log)
     run["feedback_s"] = feedback["wall_s"]
+    _measure_rest(run, key, n, project, args, result, log, tick)
+
+
+def _continue(ex: str, n: int, args: argparse.Namespace, result: Result, run: Result, work: Path, log: Path,
+              tick: Callable[[str | None], None]) -> None:
+    """A run that stopped at a stage (a failure since fixed) goes on in its copy: the checkout's code
+    replaces the copy's (its own params.yaml stays), the stages measured are kept and the rest run.
+    Each stage is timed on its own, so the figures are the same kind as a run's in one go."""
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "tasks", "flows", "dvc.yaml"],
+                           cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    for rel in files:
+        if (ROOT / rel).is_file():
+            (work / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / rel, work / rel)
+    run.setdefault("continued", []).append({"kept": list(run["stages"]), "at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                                            "loadavg": os.getloadavg()})
+    _measure_rest(run, f"{ex}/{n}", n, work, args, result, log, tick)
+
+
+def _measure_rest(run: Result, key: str, n: int, project: Path, args: argparse.Namespace, result: Result,
+                  log: Path, tick: Callable[[str | None], None]) -> None:
+    from claimvlm.orchestration import read_stages
+    from tests.dvc_project import BIN, env, ran_stages
+
+    dvc, environ = str(BIN / "dvc"), env()
     for stage in STAGES:
+        if stage in run["stages"]:
+            tick(None)
+            continue
         tick(f"{key} {stage}")
         m, _ = measure([dvc, "repro", "--single-item", stage], project, environ, log)
         run["stages"][stage] = {**m, "docs_per_s": n / m["wall_s"]}
@@ -274,7 +305,7 @@ def run_one(ex: str, n: int, args: argparse.Namespace, result: Result,
     run["complete"] = True
     save(result, args.out)
     if not args.keep:
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(project, ignore_errors=True)
 
 
 def check_disk(result: Result, n: int, workdir: Path) -> None:
@@ -422,15 +453,15 @@ def main() -> None:
     if order != ["synth", "feedback", *STAGES[1:]]:
         raise SystemExit(f"dvc.yaml's stages up to build are now {order}: update STAGES in {__file__}")
     old = json.loads(args.out.read_text(encoding="utf-8")) if args.resume and args.out.exists() else {}
-    # Complete runs with the same anchoring only: one file's fits never mix the two.
-    keep = {k: r for k, r in old.get("runs", {}).items()
-            if r["complete"] and (r["anchoring"] == "none") == args.skip_anchoring}
+    # Runs with the same anchoring only: one file's fits never mix the two.
+    keep = {k: r for k, r in old.get("runs", {}).items() if (r["anchoring"] == "none") == args.skip_anchoring}
     result: Result = {
         "what": "data stages " + " -> ".join(STAGES) + " by `dvc repro --single-item`",
         "machine": {"cores": os.cpu_count() or 1, "memory_gb": psutil.virtual_memory().total / 1e9},
         "at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "window_h": args.window_h,
         "plan": [int(s) for s in args.plan.split(",")], "runs": keep}
-    todo = [(ex, n) for n in sizes for ex in executors if f"{ex}/{n}" not in keep]
+    # a partial run goes on in its copy where that is still there (run_one), else starts again
+    todo = [(ex, n) for n in sizes for ex in executors if not keep.get(f"{ex}/{n}", {}).get("complete")]
     args.workdir.mkdir(parents=True, exist_ok=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with Progress() as progress:
