@@ -73,10 +73,16 @@ def find_pii(text: str) -> list[Span]:
 
 
 _HANGUL_AFTER = re.compile("[가-힣]*")
+# A date written as digits (20241013, 2024-08-16): after 취득일 or 진료일, a keyword further back
+# (건강보험, 등록번호) or the tagger would take it for the number of the field before it.
+_DATE_DIGITS = re.compile(r"(?:19|20)\d\d(?:(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+                          r"|([-./])(?:0?[1-9]|1[0-2])\1(?:0?[1-9]|[12]\d|3[01]))")
 
 
 def _backstop(text: str, found: Sequence[Span]) -> Iterator[Span]:
     for kind, a, b, _confidence in tagger.tag(text):
+        if kind != "name" and _DATE_DIGITS.fullmatch(text, a, b):
+            continue
         if kind in BACKSTOP_TYPES and all(b <= s.start or s.end <= a for s in found):
             if kind != "name" or tagged_name_ok(text[a:b], _HANGUL_AFTER.match(text, b).group()):
                 yield _span(text, kind, a, b)
@@ -191,6 +197,8 @@ _MAX_DIGITS = {"health_insurance_no": 13, "medical_license": 7}
 
 
 def _number_fits(kind: str, value: str) -> bool:
+    if _DATE_DIGITS.fullmatch(value.strip()):
+        return False  # a keyword far back reached a date (건강보험 ... / 진료일 2023-06-27)
     return _MIN_DIGITS.get(kind, 0) <= len(_digits(value)) <= _MAX_DIGITS.get(kind, 99) and _mostly_digits(value)
 
 

@@ -64,6 +64,8 @@ def spaced(run: str, strength: int, title: bool = False) -> str | None:
         if len(p) != 1:
             break
         singles.append(p)
+    if singles == ["모"]:
+        return None  # 김 모 씨: a name left out (claimvlm.privacy.nameword.masked)
     if singles:
         given = "".join(singles)
         name = " ".join([parts[0], *singles])

@@ -107,7 +107,12 @@ ROLE_WORDS = frozenset(
 
 def vetoed(stem: str) -> bool:
     return (stem in W.NON_NAME or stem in W.NAME_STOP or stem in W.PLACE_STOP or stem in W.DEPARTMENTS
-            or stem in ROLE_WORDS or stem.endswith(W.INSTITUTION_SUFFIX) or medical_term(stem))
+            or stem in ROLE_WORDS or stem.endswith(W.INSTITUTION_SUFFIX) or medical_term(stem) or masked(stem))
+
+
+def masked(stem: str) -> bool:
+    """김모, 박모 씨: a surname and 모 (a certain Kim) is how a name is left out, not a name."""
+    return len(stem) in (2, 3) and stem.endswith("모") and len(stem) - 1 in surname_lengths(stem)
 
 
 def table_name(stem: str, given: frozenset[str], max_given: int, table: frozenset[str] = W.SURNAMES) -> bool:

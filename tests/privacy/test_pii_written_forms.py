@@ -133,3 +133,17 @@ def test_names_found_by_the_fifth_corpus_kinds(text: str, name: str) -> None:
 ])
 def test_companies_and_periods_are_no_names(text: str) -> None:
     assert not {t for kind, t in _found(text) if kind == "name"}, _found(text)
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("2025-09-06,맑은눈병원,H81.1,E7660,378300,김모", "김모"),  # a name left out: a surname and 모
+    ("피해자 김 모 씨 진술 확보", "김 모"),
+    ("동의서 서명(당직의) 완료", "당직"),  # the on-call doctor, a role
+    ("자격조회: 증번호 79969218592, 직장가입자, 취득일 20221215, 수진자", "20221215"),  # a date
+    ("보험자 국민건강보험공단 / 진료일 2023-06-27", "2023-06-27"),
+    ("주소 인천광역시 부평구 중동 774-10 4층 (응급의학과)", "응급의학과"),  # a department after an address
+    ("경상북도 의성군 의성읍 중리리 359-1 (2024년 10월 20일 접수)", "10월 20일"),
+])
+def test_what_the_fifth_corpus_keeps(text: str, kept: str) -> None:
+    at = text.index(kept)
+    assert not [s for s in find_pii(text) if s.start < at + len(kept) and at < s.end], find_pii(text)
