@@ -290,8 +290,8 @@ def evaluate(
     examples: Sequence[Example], detector: Callable[[str], list[Span]] = find_pii
 ) -> dict[str, dict[str, float]]:
     """Recall, precision, support (gold spans), found (gold spans matched) and predicted per type and
-    overall (micro), plus keep_intact: the share of `keep` strings none of whose occurrences a predicted
-    span overlaps. See `matches` for when a prediction counts. With nothing to find (or nothing
+    overall (micro), plus keep_intact: the share of `keep` strings none of whose occurrences outside the
+    gold spans a predicted span overlaps. See `matches` for when a prediction counts. With nothing to find (or nothing
     predicted) recall (precision) is 1.0, so the report stays valid JSON; read it with `support`."""
     counts = {t: {"support": 0, "found": 0, "predicted": 0, "correct": 0} for t in (*PII_TYPES, "overall")}
     kept = total_keep = 0
@@ -308,9 +308,13 @@ def evaluate(
                 counts[key]["predicted"] += 1
                 counts[key]["correct"] += ok
         for k in ex.keep:
-            total_keep += 1
-            starts = [m.start() for m in re.finditer(re.escape(k), ex.text)]
-            kept += all(p.end <= s or s + len(k) <= p.start for s in starts for p in preds)
+            # An occurrence inside a gold span (이명 inside the name 이명수) is replaced with the span, as
+            # it must be: only the occurrences standing on their own count.
+            starts = [m.start() for m in re.finditer(re.escape(k), ex.text)
+                      if not any(a <= m.start() and m.end() <= b for _, a, b in ex.spans)]
+            if starts:
+                total_keep += 1
+                kept += all(p.end <= s or s + len(k) <= p.start for s in starts for p in preds)
     report = {
         t: {
             "recall": c["found"] / c["support"] if c["support"] else 1.0,

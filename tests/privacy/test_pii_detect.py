@@ -213,6 +213,16 @@ def test_evaluate_punishes_flagging_everything() -> None:
     assert report["keep_intact"]["rate"] == 0.0
 
 
+def test_a_keep_string_inside_a_name_is_judged_where_it_stands_alone() -> None:
+    """이명 (tinnitus) inside the patient 이명수's name goes with the name; the symptom later must stay."""
+    text = "환자 이명수 (여, 48세) 내원 시 이명 및 두통 호소"
+    example = Example(text, (("name", 3, 6),), ("이명", "두통"))
+    name_only = evaluate([example], detector=lambda t: [Span("name", 3, 6, "이명수")])
+    assert name_only["keep_intact"] == {"rate": 1.0, "support": 2.0}
+    symptom_too = evaluate([example], detector=lambda t: [Span("name", 3, 6, "이명수"), Span("name", 21, 23, "이명")])
+    assert symptom_too["keep_intact"]["rate"] == 0.5
+
+
 def test_load_examples_rejects_a_misplaced_span(tmp_path: Path) -> None:
     row = {"text": "환자 김영희", "spans": [{"type": "name", "start": 0, "end": 3, "text": "김영희"}], "keep": []}
     bad = tmp_path / "bad.jsonl"
