@@ -286,8 +286,14 @@ def _run(src: Path, out: Path, quarantine: Path, reports: Path, params: Anonymiz
         log.info("quarantined %s: %s", doc_id, LEAK)
         if doc_id in unlabelled:
             released_raw -= 1
+            replaced = unlabelled[doc_id][0].replaced
         else:
             kept = [r for r in kept if r.doc_id != doc_id]
+            replaced = {}
+            for kind, _ in pseudonymised[doc_id].identifiers:
+                replaced[kind] = replaced.get(kind, 0) + 1
+        for kind, n in replaced.items():  # counts of what was released only
+            pii_by_type[kind] -= n
     quarantined = sum(by_reason.values())
     assert len(kept) + released_raw + quarantined == len(doc_ids), "every document is pseudonymised or quarantined"
     report = k_anonymize(kept, k=params.k, max_suppression=params.max_suppression)
