@@ -102,7 +102,7 @@ def _in_run(text: str, start: int, run: str, strength: int, colon: bool = False,
     for stem in candidates:
         if accept(stem, strength, colon, whole=stem == run, field=field):
             return [(start, start + len(stem))]
-    if closes and (role in W.CLAIM_ROLES or next_label and role == "환자" and start == first) and word_name(run):
+    if closes and (role in W.CLAIM_ROLES or role in W.STAFF_ROLES or next_label and role == "환자" and start == first) and word_name(run):
         return [(start, start + len(run))]
     return []
 

@@ -121,6 +121,7 @@ def test_names_next_to_the_clinical_vocabulary_are_still_found(text: str, name: 
     ("당시 운전자는 김아라였다고 동승자가 진술", "김아라"),
     ("대인접수 - 피해자 박막례 / 병원 세브란스병원", "박막례"),  # older generations' given syllables
     ("보호자 유또순 연락 요망", "유또순"),
+    ("진단 K63.5 / 경과 양호 / 담당의 이슬 / 면허 73870", "이슬"),  # a word-name closing a staff field
 ])
 def test_names_found_by_the_fifth_corpus_kinds(text: str, name: str) -> None:
     assert ("name", name) in _found(text), _found(text)
@@ -130,6 +131,7 @@ def test_names_found_by_the_fifth_corpus_kinds(text: str, name: str) -> None:
     "FAX 수신: 신한라이프 보상과 / 발신: 원무과",  # an insurer's name
     "현대해상 보상과 담당 앞",
     "작년 입원 기간 중 특이사항 없음",  # no given syllable in 년, 간
+    "간호사 확인 후 투약, 담당의 판단 / 경과 양호",
 ])
 def test_companies_and_periods_are_no_names(text: str) -> None:
     assert not {t for kind, t in _found(text) if kind == "name"}, _found(text)
