@@ -71,15 +71,13 @@ Annotation conventions (the contract shared with generator D)
 # ruff: noqa: E501
 from __future__ import annotations
 
-import argparse
-import json
 import random
 import re
 import sys
-import time
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+from claimvlm.privacy.notes_contract import SPAN_TYPES, Note, Span, note_to_json, run_cli
 
 __all__ = [
     "Span", "Note", "SPAN_TYPES", "generate", "note_to_json", "main",
@@ -87,27 +85,6 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Span:
-    type: str
-    start: int
-    end: int
-    text: str
-
-
-@dataclass(frozen=True)
-class Note:
-    text: str
-    spans: tuple[Span, ...]
-    keep: tuple[str, ...]
-    kind: str = ""
-
-
-SPAN_TYPES: tuple[str, ...] = (
-    "name", "rrn", "phone", "card", "account", "email", "address", "chart_no",
-    "health_insurance_no", "medical_license", "driver_license", "passport",
-    "foreign_registration_no", "vehicle_no", "ip_address", "policy_no",
-)
 
 _NOPII_SHARE = 0.15
 
@@ -1549,35 +1526,8 @@ def generate(n: int, seed: int) -> list[Note]:
     return notes
 
 
-def note_to_json(note: Note) -> dict:
-    return {
-        "text": note.text,
-        "spans": [{"type": s.type, "start": s.start, "end": s.end, "text": s.text} for s in note.spans],
-        "keep": list(note.keep),
-    }
-
-
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=500)
-    ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--out", required=True, help="JSONL output path ('-' for stdout)")
-    args = ap.parse_args(argv)
-    t0 = time.time()
-    notes = generate(args.n, args.seed)
-    lines = [json.dumps(note_to_json(nt), ensure_ascii=False) for nt in notes]
-    if args.out == "-":
-        sys.stdout.write("\n".join(lines) + "\n")
-    else:
-        with open(args.out, "w", encoding="utf-8") as fh:
-            fh.write("\n".join(lines) + "\n")
-    counts = Counter(s.type for nt in notes for s in nt.spans)
-    empty = sum(1 for nt in notes if not nt.spans)
-    print(f"{len(notes)} notes, {template_count()} templates over {kind_count()} kinds, "
-          f"{empty} without identifiers, {time.time() - t0:.2f}s", file=sys.stderr)
-    for t in SPAN_TYPES:
-        print(f"  {t:<24} {counts.get(t, 0)}", file=sys.stderr)
-    return 0
+    return run_cli(argv, __doc__.splitlines()[0], generate, template_count, kind_count)
 
 
 if __name__ == "__main__":
