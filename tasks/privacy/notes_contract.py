@@ -36,6 +36,22 @@ SPAN_TYPES: tuple[str, ...] = (
 )
 
 
+def check_note(note: Note) -> None:
+    """Assert the note's spans are exact, typed, trimmed and non-overlapping."""
+    text = note.text
+    assert "\n" not in text and "\r" not in text, "one line per note"
+    last_end = 0
+    for sp in sorted(note.spans, key=lambda s: (s.start, s.end)):
+        assert sp.type in SPAN_TYPES, sp
+        assert 0 <= sp.start < sp.end <= len(text), sp
+        assert text[sp.start:sp.end] == sp.text, (sp, text)
+        assert sp.text == sp.text.strip(), sp
+        assert sp.start >= last_end, f"overlapping spans in {text!r}"
+        last_end = sp.end
+    for k in note.keep:
+        assert k and k in text, (k, text)
+
+
 def note_to_json(note: Note) -> dict:
     return {
         "text": note.text,
