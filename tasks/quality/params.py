@@ -24,14 +24,14 @@ class LabelNoiseParams(Section):
     min_similarity: float = Field(0.7, ge=0, le=1, description="normalised similarity below which a reading disagrees")
     min_disagreements: int = Field(2, ge=1, description="disagreeing fields that flag a document")
     # Tesseract costs about 0.1 s a page, more than every other check together. A sample finds a
-    # systematic mix-up of labels and pages; one flagged reading then has the whole batch read.
+    # systematic mix-up of labels and pages; enough flagged readings then have the whole batch read.
     sample: float = Field(0.25, gt=0, le=1, description=(
         "share of the documents read, picked by a hash of the doc id (1: every document); documents "
         "the label suite fails are read too, and once enough readings disagree (escalate_share) every "
         "document is read"))
     # Tesseract misreads a page now and then (1 of 4,991 pages at 5,000 synthetic documents), so one
     # disagreement in a large batch is noise, quarantined alone; a mix-up of labels and pages shows as a
-    # share of the batch. With 1 and the default sample, every batch above a few thousand pages was read
+    # share of the batch. When any disagreement escalated, every batch of a few thousand pages was read
     # whole (the 5,000-document run read 3,710 more pages for one flagged page).
     escalate_share: float = Field(0.01, ge=0, le=1, description=(
         "share of the pages read that must disagree (one at least) before every page is read; 0: "
