@@ -79,9 +79,15 @@ _DATE_DIGITS = re.compile(r"(?:19|20)\d\d(?:(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[
                           r"|([-./])(?:0?[1-9]|1[0-2])\1(?:0?[1-9]|[12]\d|3[01]))")
 
 
+# A label that names a count, an amount or a measurement: the number after it is none of the
+# identifiers the tagger backs up (수량 00123456, 금액: 12345678).
+_MEASURE_BEFORE = re.compile(r"(?:수량|금액|단가|합계|총액|소계|일수|횟수|용량|개수|수치|검사치|결과값|점수|체중|용법)"
+                             r"[ \t]*[:=]?[ \t]*$")
+
+
 def _backstop(text: str, found: Sequence[Span]) -> Iterator[Span]:
     for kind, a, b, _confidence in tagger.tag(text):
-        if kind != "name" and _DATE_DIGITS.fullmatch(text, a, b):
+        if kind != "name" and (_DATE_DIGITS.fullmatch(text, a, b) or _MEASURE_BEFORE.search(text, max(0, a - 12), a)):
             continue
         if kind in BACKSTOP_TYPES and all(b <= s.start or s.end <= a for s in found):
             if kind != "name" or tagged_name_ok(text[a:b], _HANGUL_AFTER.match(text, b).group()):

@@ -6,8 +6,8 @@ tables nor Kiwi (which reads 안검하수 and 황체 as proper nouns) tell them 
 tagger, trained on text where a word after 주치의 or at a sentence's start is often a name, marks them.
 Clinical notes are full of them, and each one taken for a name is a diagnosis replaced by a surrogate.
 
-Written from clinical vocabulary by organ system (anatomy, diseases, procedures and tests, symptoms),
-not from the evaluation sets. Two-syllable words whose second syllable is a common given-name syllable
+Written from clinical vocabulary by organ system (anatomy, diseases, procedures and tests, symptoms)
+and by drug class, not from the evaluation sets. Two-syllable words whose second syllable is a common given-name syllable
 (편도, 오한) are left out by ``_plausible_given``, and so are words that are also a name (이하선): as
 names they are as likely as as words.
 """
@@ -59,6 +59,14 @@ _SYMPTOMS = """
 """
 
 
+_DRUG_CLASSES = """
+진해제 거담제 진해거담제 해열제 진통제 해열진통제 소염제 소염진통제 항생제 항균제 항바이러스제 항진균제 수면제 진정제
+안정제 신경안정제 이뇨제 제산제 위장약 소화제 지사제 완화제 변비약 진경제 항히스타민제 스테로이드 항응고제 항혈소판제
+혈전용해제 혈압약 혈당강하제 인슐린 근이완제 항경련제 항우울제 항불안제 항정신병약 해독제 조영제 마취제 수액제
+영양제 철분제 엽산제 호르몬제 항암제 면역억제제 기관지확장제 흡입제 점안제 안약 연고 좌약 패치 주사제
+"""
+
+
 def _plausible_given(word: str) -> bool:
     from claimvlm.privacy.namelists import GIVEN
 
@@ -66,15 +74,13 @@ def _plausible_given(word: str) -> bool:
 
 
 MEDICAL_TERMS: frozenset[str] = frozenset(
-    w for w in (_ANATOMY + _DISEASES + _PROCEDURES + _SYMPTOMS).split() if not _plausible_given(w))
+    w for w in (_ANATOMY + _DISEASES + _PROCEDURES + _SYMPTOMS + _DRUG_CLASSES).split() if not _plausible_given(w))
 # Compounds built on a long term (장+내시경, 하지+정맥류, 급성+위장염): the term is three syllables or
 # more, so a given name ending in it is no risk.
-_LONG_TERMS = tuple(sorted((w for w in MEDICAL_TERMS if len(w) >= 3), key=len, reverse=True))
+_LONG_TERMS = frozenset(w for w in MEDICAL_TERMS if len(w) >= 3)
 
 
 def medical_term(word: str) -> bool:
     """``word`` (a particle-free Hangul stem) is clinical vocabulary, or one to two syllables of
     qualifier before a term of three syllables or more."""
-    if word in MEDICAL_TERMS:
-        return True
-    return any(word.endswith(t) and len(word) - len(t) <= 2 for t in _LONG_TERMS if len(t) < len(word))
+    return word in MEDICAL_TERMS or any(word[k:] in _LONG_TERMS for k in (1, 2) if len(word) - k >= 3)

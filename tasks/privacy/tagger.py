@@ -167,7 +167,7 @@ def train(examples: Iterable[tuple[str, Sequence[tuple[str, int, int]]]], out: P
 # The generators the shipped model learns from: each written independently of the rules and of the
 # other, from the domain notes and a brief (their docstrings say by whom and when).
 CORPORA = ("claimvlm.privacy.notes_corpus", "claimvlm.privacy.notes_corpus_b", "claimvlm.privacy.notes_corpus_c",
-           "claimvlm.privacy.notes_corpus_d")
+           "claimvlm.privacy.notes_corpus_d", "claimvlm.privacy.notes_corpus_e")
 
 
 def corpus(n: int, seed: int) -> list[tuple[str, list[tuple[str, int, int]]]]:
