@@ -289,7 +289,9 @@ HI_LABELS = frozenset(_HI_WORDS.split()) | {"보험증", "보험증번호", "증
 CHART_LABELS = frozenset(_CHART_WORDS.split()) | {"MRN", "ChartNo", "ChartNo.", "PtNo", "PtID", "PatientID", "ID", "Reg.No"}
 POLICY_NO = re.compile(
     rf"(?:{_loose('보험증권번호 증권번호 계약번호 청약번호')}|(?:증권|청약)(?:[ \t]?(?:No\.?|#))?(?![가-힣])"
-    r"|(?i:policy(?:[ \t_]?(?:no|number|#))?|(?<![a-z])(?:ins|plcy|pol|cont)[_ ]?no)\.?)"
+    r"|(?i:policy(?:[ \t_]?(?:no|number|#))?|(?<![a-z])(?:ins|plcy|pol|cont)[_ ]?no)\.?"
+    # an API path names the contract or claim it is about (uri=/claims/201382212983)
+    r"|/(?i:claims?|polic(?:y|ies)|contracts?)/)"
     r"[^\dA-Za-z\n]{0,8}?"
     rf"(?P<v>{NB}[A-Z0-9]{{1,16}}(?:-[A-Z0-9]{{1,12}}){{0,4}}{NA})"
 )

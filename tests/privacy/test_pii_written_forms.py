@@ -70,6 +70,8 @@ def test_names_in_the_forms_claims_are_written_in(text: str, name: str) -> None:
      ("address", "대전광역시 유성구 지족동 1442-39 중흥S-클래스 101동 1006호")),
     ("Address: 113-dong 2001-ho, 338, Keonbensia-daero, Yeonsu-gu, Incheon / Tel",
      ("address", "113-dong 2001-ho, 338, Keonbensia-daero, Yeonsu-gu, Incheon")),
+    ("INFO user=a@b.com uri=/claims/201382212983 status=200", ("policy_no", "201382212983")),  # an API path
+    ("GET /api/policies/P-2015-109238 200", ("policy_no", "P-2015-109238")),
 ])
 def test_identifiers_in_less_usual_formats(text: str, expected: tuple[str, str]) -> None:
     assert expected in _found(text)
