@@ -14,6 +14,8 @@ names they are as likely as as words.
 
 from __future__ import annotations
 
+from claimvlm.privacy.namelists import GIVEN
+
 _ANATOMY = """
 승모판 삼첨판 대동맥판 폐동맥판 판막 관상동맥 대동맥 경동맥 대퇴동맥 요골동맥 정맥류 하지정맥류
 척추 요추 경추 흉추 천추 미추 추간판 반월상연골 십자인대 전방십자인대 후방십자인대 회전근개 견갑골
@@ -68,8 +70,6 @@ _DRUG_CLASSES = """
 
 
 def _plausible_given(word: str) -> bool:
-    from claimvlm.privacy.namelists import GIVEN
-
     return len(word) == 2 and word[1] in GIVEN
 
 

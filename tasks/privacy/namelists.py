@@ -127,6 +127,7 @@ NAME_FINAL_JOSA = _set("도 은 이 가 아 나 연 진 서")
 # Syllables that end a spaced run of counters or function words, not a name (이 두 명, 김 외 2인).
 SPACED_STOP = _set("명 등 외 분 일 월 년 회 개 건 및 중 후 씨 님 세 는 을 를")
 # Medical staff written before a name (집도의 방문, 판독의 고민): as sure as a claim role where the field closes.
+# Each is a label patterns.NAME_LABEL matches (the role `_in_run` is given is that label).
 STAFF_ROLES = _set(
-    """의사 집도의 담당의 주치의 전문의 진료의 수술의 마취의 보조의 전공의 판독의 판독 의뢰의 회신의 자문의 검안의 판정의
+    """의사 집도의 담당의 주치의 전문의 진료의 수술의 마취의 보조의 전공의 판독의 의뢰의 회신의 자문의 검안의 판정의
     작성의사 당직의 간호사 담당간호사 수간호사 약사 원장 교수 심사자 조사자 손해사정사 상담원 담당자 담당""")
