@@ -22,7 +22,8 @@ from claimvlm.privacy import patterns as P
 from claimvlm.privacy import tagger
 from claimvlm.privacy.formline import form_values, label_type
 from claimvlm.privacy.names import _kiwi, find_names  # noqa: F401 - _kiwi: tests check it stays unloaded
-from claimvlm.privacy.nameword import tagged_name_ok
+from claimvlm.privacy.nameparts import CLOSES_FIELD, NEXT_LABEL
+from claimvlm.privacy.nameword import HELD_CONFIDENCE, role_held_name, tagged_name_ok
 
 PII_TYPES: tuple[str, ...] = (
     "name", "rrn", "foreign_registration_no", "phone", "card", "account", "email", "driver_license",
@@ -73,6 +74,15 @@ def find_pii(text: str) -> list[Span]:
 
 
 _HANGUL_AFTER = re.compile("[가-힣]*")
+
+
+# What ends a field's value: a separator, a bracket, a full stop, the line's end or the next label.
+_FIELD_END = re.compile(rf"{CLOSES_FIELD.pattern}|[ \t]*[(（]|{NEXT_LABEL.pattern}")
+
+
+def _word_before(text: str, at: int) -> str:
+    words = text[max(0, at - 16):at].split()
+    return words[-1] if words and text[at - 1:at].isspace() else ""
 # A date written as digits (20241013, 2024-08-16): after 취득일 or 진료일, a keyword further back
 # (건강보험, 등록번호) or the tagger would take it for the number of the field before it.
 _DATE_DIGITS = re.compile(r"(?:19|20)\d\d(?:(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
@@ -86,11 +96,13 @@ _MEASURE_BEFORE = re.compile(r"(?:수량|금액|단가|합계|총액|소계|일�
 
 
 def _backstop(text: str, found: Sequence[Span]) -> Iterator[Span]:
-    for kind, a, b, _confidence in tagger.tag(text):
+    for kind, a, b, confidence in tagger.tag(text):
         if kind != "name" and (_DATE_DIGITS.fullmatch(text, a, b) or _MEASURE_BEFORE.search(text, max(0, a - 12), a)):
             continue
         if kind in BACKSTOP_TYPES and all(b <= s.start or s.end <= a for s in found):
-            if kind != "name" or tagged_name_ok(text[a:b], _HANGUL_AFTER.match(text, b).group()):
+            after = _HANGUL_AFTER.match(text, b).group()  # type: ignore[union-attr]
+            if kind != "name" or tagged_name_ok(text[a:b], after) or confidence >= HELD_CONFIDENCE and (
+                    role_held_name(text[a:b], _word_before(text, a), _FIELD_END.match(text, b) is not None)):
                 yield _span(text, kind, a, b)
 
 

@@ -73,7 +73,8 @@ FIELD_FILLERS = frozenset(NON_NAME_FILLERS)
 # out, since clinical words follow them (환자 안정, 의사 소견).
 CLAIM_ROLES = _set(
     """피보험자 주피보험자 계약자 수익자 보험수익자 세대주 세대원 가입자 피부양자 운전자 동승자 피해자 가해자 고객
-    신청인 청구인 예금주 대리인 법정대리인 상속인 법정상속인 위임인 수임인 수진자 보호자 사망자 배우자 남편 아내
+    신청인 청구인 예금주 대리인 법정대리인 상속인 법정상속인 위임인 수임인 수진자 보호자 사망자 신고인 진술인 목격자
+    배우자 남편 아내
     부인 모친 부친 어머니 아버지 아들 딸 자녀 동생 조모 조부 손자 손녀 장남 장녀 차남 차녀 며느리 사위""")
 # One-syllable relations written between a label and a name (보호자: 모 김영희, 처 이순자).
 RELATIONS = _set("모 부 처 형 妻 母 父 子 女 夫")

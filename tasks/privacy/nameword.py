@@ -225,10 +225,35 @@ def tagged_name_ok(run: str, after: str = "") -> bool:
         return stem.isalpha() and 2 <= len(stem) <= 30
     if not 2 <= len(stem) <= 7 or not all("가" <= ch <= "힣" for ch in stem) or vetoed(stem) or is_word(stem):
         return False
-    first = analyse(stem)[0]
-    if first[2] == 0 and first[1].startswith("NN") and first[1] != "NNP" and not first[4] and first[3] >= 2:
+    if _opens_with_noun(stem):
         return False
     return table_name(stem, W.GIVEN_WIDE, 3) or not (len(stem) >= 3 and stem[-1] in W.TERM_FINAL)
+
+
+# A role named just before the word (주치의 방석, / 배우자 조영상 동행 / 신고인 우주(손녀)): what the tagger
+# marks there is kept though Kiwi knows it as a word or splits it, since the tagger's features saw
+# the role and what follows; but such a word, or one with a clinical ending, only where its field
+# ends with it (운전자 구슬, but not 환자 천공 관련 or 간호사 허혈성 모니터링).
+_HELD_BY = frozenset(W.CLAIM_ROLES | W.STAFF_ROLES | W.RELATIONS | {"환자", "환자명", "성명", "이름"})
+HELD_CONFIDENCE = 0.97  # the least marginal of the span's labels
+
+
+def role_held_name(run: str, before: str, closes: bool) -> bool:
+    """A name the tagger marked right after a role word (``before``, its colon dropped): two to four
+    syllables from the full surname table, not a filler, role, department, clinical term or masked
+    name (보호자 본인, 의사 김모); a word Kiwi knows or splits only where ``closes`` (its field ends
+    with it)."""
+    if before.rstrip(":：") not in _HELD_BY or not 2 <= len(run) <= 4 or not all("가" <= ch <= "힣" for ch in run):
+        return False
+    if not surname_lengths(run) or vetoed(run):
+        return False
+    return closes or not (is_word(run) or _opens_with_noun(run) or len(run) > 2 and run[-1] in W.TERM_FINAL)
+
+
+def _opens_with_noun(stem: str) -> bool:
+    """Kiwi reads the word as a common noun of two syllables or more and a rest (안구+건조, 기립+성)."""
+    first = analyse(stem)[0]
+    return first[2] == 0 and first[1].startswith("NN") and first[1] != "NNP" and not first[4] and first[3] >= 2
 
 
 TITLES = tuple(sorted({*P.SURE_HONORIFICS.split(), *P.AMBIGUOUS_HONORIFICS.replace("_", "").split()}, key=len, reverse=True))

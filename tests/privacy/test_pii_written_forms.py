@@ -151,3 +151,22 @@ def test_companies_and_periods_are_no_names(text: str) -> None:
 def test_what_the_fifth_corpus_keeps(text: str, kept: str) -> None:
     at = text.index(kept)
     assert not [s for s in find_pii(text) if s.start < at + len(kept) and at < s.end], find_pii(text)
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("수술 참여: 집도의 방석, 마취의 김서진", "방석"),  # a name that is also a word, closing its field
+    ("사고 당시 운전자 구슬, 동승자 없음", "구슬"),
+    ("사망 신고인 우주(손녀)", "우주"),
+    ("퇴원 시 배우자 조영상, 자녀 1명 동행", "조영상"),  # Kiwi splits it (조영+상), the tagger does not
+])
+def test_a_word_the_tagger_marks_right_after_a_role_is_a_name(text: str, name: str) -> None:
+    assert ("name", name) in _found(text), _found(text)
+
+
+@pytest.mark.parametrize(("text", "term"), [
+    ("담당 간호사 허혈성 변화 모니터링", "허혈성"),  # a clinical ending, and the field goes on
+    ("환자 천공 관련 설명함", "천공"),  # a dictionary word that does not end its field
+    ("보호자 본인, 연락처 없음", "본인"),
+])
+def test_a_word_after_a_role_that_goes_on_or_names_nobody_stays(text: str, term: str) -> None:
+    assert not any(term in t for kind, t in _found(text) if kind == "name"), _found(text)
