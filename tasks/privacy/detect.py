@@ -99,9 +99,14 @@ def _backstop(text: str, found: Sequence[Span]) -> Iterator[Span]:
     for kind, a, b, confidence in tagger.tag(text):
         if kind != "name" and (_DATE_DIGITS.fullmatch(text, a, b) or _MEASURE_BEFORE.search(text, max(0, a - 12), a)):
             continue
-        if kind in BACKSTOP_TYPES and all(b <= s.start or s.end <= a for s in found):
+        inside = [s for s in found if s.start < b and a < s.end]
+        # A rule's name inside the tagger's longer one (노이 of 노이서, 반 안 of 응우옌 반 안): the rule
+        # stopped early on syllables its tables lack; the longer span replaces it when it passes.
+        longer = kind == "name" and confidence >= HELD_CONFIDENCE and all(
+            s.type == "name" and a <= s.start and s.end <= b and b - a > s.end - s.start for s in inside)
+        if kind in BACKSTOP_TYPES and (not inside or longer):
             after = _HANGUL_AFTER.match(text, b).group()  # type: ignore[union-attr]
-            if kind != "name" or tagged_name_ok(text[a:b], after) or confidence >= HELD_CONFIDENCE and (
+            if kind != "name" or tagged_name_ok(text[a:b], after, confidence) or confidence >= HELD_CONFIDENCE and (
                     role_held_name(text[a:b], _word_before(text, a), _FIELD_END.match(text, b) is not None)):
                 yield _span(text, kind, a, b)
 

@@ -73,8 +73,8 @@ FIELD_FILLERS = frozenset(NON_NAME_FILLERS)
 # out, since clinical words follow them (환자 안정, 의사 소견).
 CLAIM_ROLES = _set(
     """피보험자 주피보험자 계약자 수익자 보험수익자 세대주 세대원 가입자 피부양자 운전자 동승자 피해자 가해자 고객
-    신청인 청구인 예금주 대리인 법정대리인 상속인 법정상속인 위임인 수임인 수진자 보호자 사망자 신고인 진술인 목격자
-    배우자 남편 아내
+    신청인 청구인 예금주 대리인 법정대리인 상속인 법정상속인 위임인 수임인 수진자 보호자 주보호자 사망자 신고인 신고자
+    진술인 진술자 목격자 동의자 증인 배우자 남편 아내
     부인 모친 부친 어머니 아버지 아들 딸 자녀 동생 조모 조부 손자 손녀 장남 장녀 차남 차녀 며느리 사위""")
 # One-syllable relations written between a label and a name (보호자: 모 김영희, 처 이순자).
 RELATIONS = _set("모 부 처 형 妻 母 父 子 女 夫")
@@ -131,4 +131,5 @@ SPACED_STOP = _set("명 등 외 분 일 월 년 회 개 건 및 중 후 씨 님 
 # Each is a label patterns.NAME_LABEL matches (the role `_in_run` is given is that label).
 STAFF_ROLES = _set(
     """의사 집도의 담당의 주치의 전문의 진료의 수술의 마취의 보조의 전공의 판독의 의뢰의 회신의 자문의 검안의 판정의
-    작성의사 당직의 간호사 담당간호사 수간호사 약사 원장 교수 심사자 조사자 손해사정사 상담원 담당자 담당""")
+    작성의사 당직의 진단의 처방의 치료의 설명의사 담당의사 간호사 담당간호사 수간호사 약사 원장 교수 심사자 조사자
+    손해사정사 상담원 담당자 담당 처리자 작성자 확인자 인계자 인수자 발신자 수신자""")

@@ -211,7 +211,10 @@ def accept(stem: str, strength: int, colon: bool = False, whole: bool = True, fi
     return name_like(stem, strength, split_ok=whole)
 
 
-def tagged_name_ok(run: str, after: str = "") -> bool:
+_GLUED_LABEL = re.compile("(?:{})".format("|".join(sorted(P.GLUED_FIELDS.split(), key=len, reverse=True))))
+
+
+def tagged_name_ok(run: str, after: str = "", confidence: float = 0.0) -> bool:
     """A name the learned tagger marked where no rule fired (``after``: the Hangul that follows it in the
     same word, which must be particles or a title: 노로바|이러스 is no name). Kept unless it is a filler, role or place
     word, one dictionary word (조영제, 여드름), a word that opens with a dictionary noun (안구+건조,
@@ -219,13 +222,14 @@ def tagged_name_ok(run: str, after: str = "") -> bool:
     table explains. Romanised names (KIM, MINJUN) and foreign names with spaces or dots pass on shape.
     Names that are also words (한여름, 신부) are left to the rules' strong cues."""
     stem = re.sub(r"[\s·,.\-]", "", run)
-    if after and not _only_particles(after):
+    # particles, a title, or the next field's label glued on (김유나진료기간, 이새롬주민등록번호)
+    if after and not (_only_particles(after) or _GLUED_LABEL.match(after)):
         return False
     if stem.isascii():
         return stem.isalpha() and 2 <= len(stem) <= 30
     if not 2 <= len(stem) <= 7 or not all("가" <= ch <= "힣" for ch in stem) or vetoed(stem) or is_word(stem):
         return False
-    if _opens_with_noun(stem):
+    if _opens_with_noun(stem) and not (confidence >= HELD_CONFIDENCE and _split_name(stem)):
         return False
     return table_name(stem, W.GIVEN_WIDE, 3) or not (len(stem) >= 3 and stem[-1] in W.TERM_FINAL)
 
@@ -248,6 +252,16 @@ def role_held_name(run: str, before: str, closes: bool) -> bool:
     if not surname_lengths(run) or vetoed(run):
         return False
     return closes or not (is_word(run) or _opens_with_noun(run) or len(run) > 2 and run[-1] in W.TERM_FINAL)
+
+
+def _split_name(stem: str) -> bool:
+    """Three syllables that a common surname and two given syllables explain, with no clinical ending
+    (박동수, 조영상): what Kiwi splits as noun + rest is a name as often as a compound there, but not
+    a noun and the suffix 성 (性: 기립성, 허혈성), which makes clinical adjectives of any noun."""
+    if len(stem) not in (3, 4) or stem[-1] in W.TERM_FINAL or not table_name(stem, W.GIVEN_WIDE, 3):
+        return False
+    last = analyse(stem)[-1]
+    return not (last[0] == "성" and last[1] == "XSN")
 
 
 def _opens_with_noun(stem: str) -> bool:

@@ -170,3 +170,11 @@ def test_a_word_the_tagger_marks_right_after_a_role_is_a_name(text: str, name: s
 ])
 def test_a_word_after_a_role_that_goes_on_or_names_nobody_stays(text: str, term: str) -> None:
     assert not any(term in t for kind, t in _found(text) if kind == "name"), _found(text)
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("환자노이서M51.2요추추간판탈출증입원", "노이서"),  # the rules stopped at 노이
+    ("진료비 계산서·영수증환자성명 김유나진료기간 2023년 9월", "김유나"),  # the next label glued on
+])
+def test_the_taggers_whole_name_where_the_rules_stop_short_or_a_label_is_glued_on(text: str, name: str) -> None:
+    assert ("name", name) in _found(text), _found(text)
