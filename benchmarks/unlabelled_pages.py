@@ -16,7 +16,7 @@ whole with Tesseract (the reading the anchors use) and scored:
 - pages/s per core: ``redact_page`` alone (both of its readings), after a warm-up page.
 
 Values are compared as the project's OCR checks compare them (``claimvlm.ocr.comparable``). Not a
-test: it prints and writes figures; tests/privacy/test_pages_heldout.py holds the floors.
+test: it prints and writes figures; tests/privacy/test_pages_heldout.py holds the floor on six of the pages.
 """
 
 from __future__ import annotations

@@ -102,8 +102,10 @@ def _read_sheet(crops: Sequence[Image.Image], lang: str) -> list[str]:
     # One OpenMP thread: Tesseract's threads fight over the cores the callers already fill with one
     # page per process (a page read 3x faster on 2 busy cores: 1.6 s against 4.9 s).
     with tempfile.TemporaryDirectory() as tmp:
-        sheet.save(f"{tmp}/sheet.png")
-        subprocess.run([pytesseract.pytesseract.tesseract_cmd, f"{tmp}/sheet.png", f"{tmp}/out", "-l", lang, "--psm",
+        # Uncompressed (PGM): the same pixels as a PNG, written in a seventh of the time (11 ms
+        # against 84 ms for a sheet of 115 phrases), twice per pseudonymised page.
+        sheet.save(f"{tmp}/sheet.pgm")
+        subprocess.run([pytesseract.pytesseract.tesseract_cmd, f"{tmp}/sheet.pgm", f"{tmp}/out", "-l", lang, "--psm",
                         "6", "-c", "preserve_interword_spaces=1", "txt", "tsv"], check=True, capture_output=True,
                        env={**os.environ, "OMP_THREAD_LIMIT": "1"})
         said = [t for t in Path(f"{tmp}/out.txt").read_text(encoding="utf-8").splitlines() if t.strip()]
