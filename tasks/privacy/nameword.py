@@ -222,8 +222,11 @@ def tagged_name_ok(run: str, after: str = "", confidence: float = 0.0) -> bool:
     table explains. Romanised names (KIM, MINJUN) and foreign names with spaces or dots pass on shape.
     Names that are also words (한여름, 신부) are left to the rules' strong cues."""
     stem = re.sub(r"[\s·,.\-]", "", run)
-    # particles, a title, or the next field's label glued on (김유나진료기간, 이새롬주민등록번호)
-    if after and not (_only_particles(after) or _GLUED_LABEL.match(after)):
+    # particles, a title, or the next field's label glued on (김유나진료기간, 이새롬주민등록번호); in a
+    # line written without spaces, a particle and the rest of the line (권예서가서류를대리제출) after a
+    # confident name that the tables explain
+    if after and not (_only_particles(after) or _GLUED_LABEL.match(after) or confidence >= HELD_CONFIDENCE
+                      and after.startswith(W.JOSA + W.COPULA) and table_name(stem, W.GIVEN_WIDE, 3)):
         return False
     if stem.isascii():
         return stem.isalpha() and 2 <= len(stem) <= 30

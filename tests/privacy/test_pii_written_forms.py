@@ -175,6 +175,7 @@ def test_a_word_after_a_role_that_goes_on_or_names_nobody_stays(text: str, term:
 @pytest.mark.parametrize(("text", "name"), [
     ("환자노이서M51.2요추추간판탈출증입원", "노이서"),  # the rules stopped at 노이
     ("진료비 계산서·영수증환자성명 김유나진료기간 2023년 9월", "김유나"),  # the next label glued on
+    ("위임장:수임인권예서가서류를대리제출함", "권예서"),  # a line without spaces: a particle, then more
 ])
 def test_the_taggers_whole_name_where_the_rules_stop_short_or_a_label_is_glued_on(text: str, name: str) -> None:
     assert ("name", name) in _found(text), _found(text)
