@@ -124,15 +124,48 @@ def _restore_lock(project: Path) -> bool:
 
 
 @contextlib.contextmanager
+def _replacing(path: Any, encoding: str = "utf-8", **_: Any) -> Iterator[Any]:
+    """A file opened for writing whose content replaces ``path`` only once it is complete."""
+    target = Path(os.fspath(path))
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        with open(partial, "w", encoding=encoding) as fd:
+            yield fd
+            fd.flush()
+            os.fsync(fd.fileno())
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+class _ReplacingFS:
+    """DVC's local filesystem, except that a file opened for writing is written beside its target and
+    renamed over it once complete (for the rwlock file, which DVC truncates and then rewrites)."""
+
+    def __init__(self, fs: Any) -> None:
+        self._fs = fs
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._fs, name)
+
+    def open(self, path: Any, mode: str = "r", **kwargs: Any) -> Any:
+        return _replacing(path, **kwargs) if "w" in mode else self._fs.open(path, mode, **kwargs)
+
+
+@contextlib.contextmanager
 def _atomic_dvc_files() -> Iterator[None]:
-    """DVC (3.x) writes dvc.lock by truncating it and streaming YAML into it, so a flow killed at
-    that moment leaves it torn. For the block, its YAML writes go to a temporary file beside the
-    target, renamed over it once complete: a reader, or the next run, sees the old lock or the new
-    one, never half of one. A DVC whose internals moved is left as it is (the restore above remains)."""
+    """DVC (3.x) writes dvc.lock by truncating it and streaming YAML into it, and its rwlock file
+    (.dvc/tmp/rwlock, who holds which outputs) the same way in JSON, so a flow killed at that moment
+    leaves either torn and every later DVC call fails. For the block, both go to a temporary file
+    beside the target, renamed over it once complete: a reader, or the next run, sees the old file or
+    the new one, never half of one. A DVC whose internals moved is left as it is (the lock's restore
+    above remains)."""
+    from dvc import rwlock
     from dvc.utils.serialize import _common, _yaml
 
     original = getattr(_common, "_dump_data", None)
-    if original is None or getattr(_yaml, "_dump_data", None) is not original:
+    edit_rwlock = getattr(rwlock, "_edit_rwlock", None)
+    if original is None or getattr(_yaml, "_dump_data", None) is not original or edit_rwlock is None:
         yield
         return
 
@@ -140,22 +173,20 @@ def _atomic_dvc_files() -> Iterator[None]:
         if fs is not None and getattr(fs, "protocol", None) != "local":
             original(path, data, dumper, fs=fs, **dumper_args)
             return
-        target = Path(os.fspath(path))
-        partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
-        try:
-            with open(partial, "w", encoding="utf-8") as fd:
-                dumper(data, fd, **dumper_args)
-                fd.flush()
-                os.fsync(fd.fileno())
-            os.replace(partial, target)
-        finally:
-            partial.unlink(missing_ok=True)
+        with _replacing(path) as fd:
+            dumper(data, fd, **dumper_args)
+
+    def edit_rwlock_atomically(lock_dir: Any, fs: Any, hardlink: Any) -> Any:
+        local = getattr(fs, "protocol", None) == "local"
+        return edit_rwlock(lock_dir, _ReplacingFS(fs) if local else fs, hardlink)
 
     _common._dump_data = _yaml._dump_data = dump_atomically
+    rwlock._edit_rwlock = edit_rwlock_atomically
     try:
         yield
     finally:
         _common._dump_data = _yaml._dump_data = original
+        rwlock._edit_rwlock = edit_rwlock
 
 
 @contextlib.contextmanager
@@ -220,22 +251,18 @@ def gpu_slot(stage: str) -> Iterator[None]:
         yield
 
 
-def _run_stage(stage: str, project: str, force: bool = False, check: bool = True) -> dict[str, Any]:
-    """``check``: the flow found the stage stale, or a stage upstream of it ran (False: skip it)."""
+def _run_stage(stage: str, project: str, force: bool = False) -> dict[str, Any]:
+    """The stage through DVC (the flow found it stale, or a stage upstream of it ran)."""
     logger = get_run_logger()
     root = Path(project).resolve()
     started = time.perf_counter()
-    if not (force or check):
-        logger.info("stage %s is up to date: skipped", stage)
-        status = "skipped"
-    else:
-        with gpu_slot(stage):
-            logger.info("running stage %s", stage)
-            ran, output = reproduce(root, stage, force)
-        for line in output.splitlines()[-20:]:
-            logger.info("%s | %s", stage, line)
-        # DVC skips a stage whose inputs did not change (an upstream stage ran but wrote the same)
-        status = "ran" if ran else "skipped"
+    with gpu_slot(stage):
+        logger.info("running stage %s", stage)
+        ran, output = reproduce(root, stage, force)
+    for line in output.splitlines()[-20:]:
+        logger.info("%s | %s", stage, line)
+    # DVC skips a stage whose inputs did not change (an upstream stage ran but wrote the same)
+    status = "ran" if ran else "skipped"
     outcome = {"stage": stage, "status": status, "seconds": round(time.perf_counter() - started, 3)}
     spec = read_stages(root / "dvc.yaml")[stage]
     create_markdown_artifact(key=f"stage-{stage}", markdown=summarize(spec, root, outcome),

@@ -55,3 +55,34 @@ def test_dvc_lock_writes_in_the_flow_are_all_or_nothing(tmp_path: Path) -> None:
     with pytest.raises(Exception):
         dump_yaml(lock, half_written)
     assert lock.read_text() != before  # what a SIGKILL at that moment would leave without the block
+
+
+def test_dvc_rwlock_writes_in_the_flow_are_all_or_nothing(tmp_path: Path) -> None:
+    """DVC's rwlock file (who holds which outputs) is rewritten on every stage run; a write that stops
+    half-way leaves the previous one whole inside the flow's stage runs, and torn without the block
+    (the next `dvc status` then fails: 'RWLock-file ... JSON structure is corrupted')."""
+    import json
+
+    from dvc import rwlock
+    from dvc.fs import localfs
+
+    from flows.stages import _atomic_dvc_files
+
+    lock_dir = tmp_path / "tmp"
+    lock_dir.mkdir()
+    path = lock_dir / "rwlock"
+    path.write_text(json.dumps({"read": {}, "write": {"out.txt": {"pid": 1, "cmd": "dvc repro"}}}))
+    before = path.read_text()
+
+    def half_write() -> None:
+        with rwlock._edit_rwlock(str(lock_dir), localfs, False) as lock:
+            lock["read"]["data"] = [{"pid": 2, "cmd": "dvc repro"}, object()]  # JSON stops half-way
+
+    with _atomic_dvc_files(), pytest.raises(TypeError):
+        half_write()
+    assert path.read_text() == before
+    assert [p.name for p in lock_dir.iterdir() if p.name.endswith(".partial")] == []
+    with pytest.raises(TypeError):
+        half_write()
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(path.read_text())  # what a SIGKILL at that moment would leave without the block
