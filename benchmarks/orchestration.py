@@ -17,7 +17,8 @@ process as a user starts it, so each pays its own interpreter start and imports:
   every stage task runs ``dvc status`` and then ``dvc repro --single-item`` for its stage.
 
 Then the no-op re-run (everything up to date) through dvc and through the flow: pure orchestration
-cost (``dvc status`` and Prefect's task bookkeeping). Full runs are interleaved per repeat and the
+cost (``dvc status`` and Prefect's task bookkeeping), and an empty Prefect flow run the same way,
+Prefect's own start-up, which the no-op flow is measured against. Full runs are interleaved per repeat and the
 median is reported. Per-stage overheads: DVC's = (dvc - direct) / stages, Prefect's per task =
 (prefect - dvc) / stages. The children's own clocks split each flow and direct run into imports,
 stages and the rest; each run also records the share of the CPUs other processes used meanwhile
@@ -98,6 +99,17 @@ def _child_prefect(project: Path) -> dict[str, Any]:
             "statuses": {o["stage"]: o["status"] for o in outcomes}}
 
 
+def _child_empty(project: Path) -> dict[str, Any]:
+    """An empty Prefect flow run the same way: Prefect's own start-up and bookkeeping for one flow
+    run (client, flow run, states, the last log flush), what the no-op flow cannot do without."""
+    t0 = time.perf_counter()
+    from prefect import flow
+
+    imported = time.perf_counter()
+    flow(name="empty")(lambda: [])()
+    return {"imports_s": imported - t0, "work_s": time.perf_counter() - imported, "stages_s": {}, "statuses": {}}
+
+
 # ---- the parent ----
 
 def _stage_outs(project: Path) -> tuple[list[str], list[str]]:
@@ -172,11 +184,13 @@ def _table(r: dict[str, Any]) -> str:
          f"{o['dvc_vs_direct']:.0f} (vs direct) | {noop['dvc']:.2f} | {o['dvc_noop']:.0f} |"),
         (f"| Prefect `data_pipeline` (real server) | {full['prefect']:.1f} | {r['ratios']['prefect/direct']:.2f} | "
          f"{o['prefect_vs_dvc']:.0f} (vs dvc) | {noop['prefect']:.2f} | {o['prefect_noop']:.0f} |"),
+        f"| an empty Prefect flow (Prefect's own start-up) | — | — | — | {noop['empty']:.2f} | — |",
     ]
     shares = [x for runs in r["others_cpu_share"].values() for x in runs if x is not None]
     others = f"; other processes used {min(shares):.0%}–{max(shares):.0%} of the CPUs during the runs" if shares else ""
     return "\n".join(rows) + (f"\n\n{n} stages, {r['docs']} documents, {r['cores']} cores, median of "
-                              f"{r['repeats']}; prefect/dvc = {r['ratios']['prefect/dvc']:.2f}{others}.")
+                              f"{r['repeats']}; prefect/dvc = {r['ratios']['prefect/dvc']:.2f}; the no-op flow beyond an empty "
+                              f"flow: {r['noop_flow_beyond_empty_flow_s']:.2f} s{others}.")
 
 
 def main() -> None:
@@ -184,11 +198,12 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=6, help="synth.num_docs of the project copy")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "orchestration.json")
-    ap.add_argument("--child", choices=("direct", "prefect"), help=argparse.SUPPRESS)
+    ap.add_argument("--child", choices=("direct", "prefect", "empty"), help=argparse.SUPPRESS)
     ap.add_argument("--project", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        inner = (_child_direct if args.child == "direct" else _child_prefect)(args.project.resolve())
+        child = {"direct": _child_direct, "prefect": _child_prefect, "empty": _child_empty}[args.child]
+        inner = child(args.project.resolve())
         print(CHILD_MARK + json.dumps(inner), flush=True)
         return
 
@@ -201,9 +216,10 @@ def main() -> None:
 
     dvc = str(Path(sys.executable).with_name("dvc"))
     full: dict[str, list[float]] = {"direct": [], "dvc": [], "prefect": []}
-    noop: dict[str, list[float]] = {"dvc": [], "prefect": []}
-    inner: dict[str, list[dict[str, Any]]] = {"direct": [], "prefect": [], "prefect_noop": []}
-    shared: dict[str, list[float | None]] = {k: [] for k in ("direct", "dvc", "dvc_noop", "prefect", "prefect_noop")}
+    noop: dict[str, list[float]] = {"dvc": [], "prefect": [], "empty": []}
+    inner: dict[str, list[dict[str, Any]]] = {"direct": [], "prefect": [], "prefect_noop": [], "empty_noop": []}
+    shared: dict[str, list[float | None]] = {
+        k: [] for k in ("direct", "dvc", "dvc_noop", "prefect", "prefect_noop", "empty_noop")}
     load_start = os.getloadavg()  # another job on the machine shows here (1, 5, 15 minutes)
     with tempfile.TemporaryDirectory(prefix="orchestration-bench-") as tmp:
         tmp_path = Path(tmp)
@@ -245,6 +261,7 @@ def main() -> None:
                 data = measure(tag, "prefect_noop", _child_cmd("prefect", project), penv)
                 if data is None or set(data["statuses"].values()) != {"skipped"}:
                     raise SystemExit(f"the no-op flow ran stages: {data}")
+                measure(tag, "empty_noop", _child_cmd("empty", project), penv)  # Prefect's own part
             say("stopping the Prefect server")
 
     n = len(order)
@@ -269,6 +286,8 @@ def main() -> None:
                                   "prefect_vs_dvc": 1000 * (med["prefect"] - med["dvc"]) / n,
                                   "dvc_noop": 1000 * med_noop["dvc"] / n,
                                   "prefect_noop": 1000 * med_noop["prefect"] / n},
+        # the goal's measure: the no-op flow beyond an empty flow run against the same server
+        "noop_flow_beyond_empty_flow_s": med_noop["prefect"] - med_noop["empty"],
         "breakdown_s": _breakdown(full, noop, inner),
         "inner": inner,  # the children's own clocks: imports, then the work (per stage)
     }
