@@ -198,6 +198,7 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=6, help="synth.num_docs of the project copy")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "orchestration.json")
+    ap.add_argument("--cache-type", help="DVC cache.type of the copy, e.g. hardlink (default: DVC's, copy)")
     ap.add_argument("--child", choices=("direct", "prefect", "empty"), help=argparse.SUPPRESS)
     ap.add_argument("--project", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -227,6 +228,8 @@ def main() -> None:
         project = copy_project(tmp_path / "proj", num_docs=args.docs)
         order, outs = _stage_outs(project)
         env = {k: v for k, v in project_env().items() if k != "MLFLOW_TRACKING_URI"}
+        if args.cache_type:
+            subprocess.run([dvc, "config", "--local", "cache.type", args.cache_type], cwd=project, env=env, check=True)
         say(f"project copy in {project} ({args.docs} documents); stages: {' -> '.join(order)}")
         say("starting the Prefect server")
         with prefect_server(tmp_path / "prefect-home") as url:
@@ -271,7 +274,7 @@ def main() -> None:
 
     result = {
         "what": "data stages " + " -> ".join(order) + ", full run from a clean state and no-op re-run",
-        "docs": args.docs, "stages": n, "repeats": args.repeats, "cores": os.cpu_count(),
+        "docs": args.docs, "cache_type": args.cache_type or "copy", "stages": n, "repeats": args.repeats, "cores": os.cpu_count(),
         "dvc_version": subprocess.run([dvc, "--version"], capture_output=True, text=True, check=True).stdout.strip(),
         "prefect_version": prefect.__version__,
         "at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
