@@ -74,15 +74,16 @@ def find_pii(text: str) -> list[Span]:
 
 
 _HANGUL_AFTER = re.compile("[가-힣]*")
-
-
 # What ends a field's value: a separator, a bracket, a full stop, the line's end or the next label.
 _FIELD_END = re.compile(rf"{CLOSES_FIELD.pattern}|[ \t]*[(（]|{NEXT_LABEL.pattern}")
 
 
 def _word_before(text: str, at: int) -> str:
+    """The word that ends just before ``at``, a space between (nothing when the span is glued on)."""
     words = text[max(0, at - 16):at].split()
     return words[-1] if words and text[at - 1:at].isspace() else ""
+
+
 # A date written as digits (20241013, 2024-08-16): after 취득일 or 진료일, a keyword further back
 # (건강보험, 등록번호) or the tagger would take it for the number of the field before it.
 _DATE_DIGITS = re.compile(r"(?:19|20)\d\d(?:(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"

@@ -258,9 +258,10 @@ def role_held_name(run: str, before: str, closes: bool) -> bool:
 
 
 def _split_name(stem: str) -> bool:
-    """Three syllables that a common surname and two given syllables explain, with no clinical ending
-    (박동수, 조영상): what Kiwi splits as noun + rest is a name as often as a compound there, but not
-    a noun and the suffix 성 (性: 기립성, 허혈성), which makes clinical adjectives of any noun."""
+    """Three or four syllables that a surname and given syllables from the wide table explain, with no
+    clinical ending (박동수, 조영상): what Kiwi splits as noun + rest is a name as often as a compound
+    there, but not a noun and the suffix 성 (性: 기립성, 허혈성), which makes clinical adjectives of any
+    noun."""
     if len(stem) not in (3, 4) or stem[-1] in W.TERM_FINAL or not table_name(stem, W.GIVEN_WIDE, 3):
         return False
     last = analyse(stem)[-1]
