@@ -71,7 +71,8 @@ def _in_run(text: str, start: int, run: str, strength: int, colon: bool = False,
     first = start
     for _ in range(2):
         head = run.split(maxsplit=1)
-        if len(head) == 2 and len(head[1].split(maxsplit=1)[0]) >= 2 and (
+        # not when the next word is the next field's label (성명: 방문 성별: 여): the word is the value
+        if len(head) == 2 and len(head[1].split(maxsplit=1)[0]) >= 2 and not GLUED_FIELD.match(head[1]) and (
                 head[0] in W.RELATIONS or head[0] in ROLE_WORDS or head[0] in W.NON_NAME):
             start, run = start + run.index(head[1]), head[1]
     if " " in run or "\t" in run:

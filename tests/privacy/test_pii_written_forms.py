@@ -179,3 +179,9 @@ def test_a_word_after_a_role_that_goes_on_or_names_nobody_stays(text: str, term:
 ])
 def test_the_taggers_whole_name_where_the_rules_stop_short_or_a_label_is_glued_on(text: str, name: str) -> None:
     assert ("name", name) in _found(text), _found(text)
+
+
+def test_a_word_before_the_next_fields_label_is_this_fields_value_not_a_role_to_skip() -> None:
+    """성명: 방문 성별: 여 — 방문 is the name (a name field holds any word); the label after it is no name."""
+    found = _found("[진단서] 성명: 방문 성별: 여 연령: 만 60세")
+    assert ("name", "방문") in found and not any(t == "성별" for _, t in found), found
