@@ -21,7 +21,7 @@ from pathlib import Path
 from claimvlm.privacy import patterns as P
 from claimvlm.privacy import tagger
 from claimvlm.privacy.formline import form_values, label_type
-from claimvlm.privacy.names import _kiwi, find_names  # noqa: F401 - _kiwi: tests check it stays unloaded
+from claimvlm.privacy.names import _kiwi, _word_before, find_names  # noqa: F401 - _kiwi: tests check it stays unloaded
 from claimvlm.privacy.nameparts import CLOSES_FIELD, NEXT_LABEL
 from claimvlm.privacy.nameword import HELD_CONFIDENCE, role_held_name, tagged_name_ok
 
@@ -78,12 +78,6 @@ _HANGUL_AFTER = re.compile("[가-힣]*")
 _FIELD_END = re.compile(rf"{CLOSES_FIELD.pattern}|[ \t]*[(（]|{NEXT_LABEL.pattern}")
 
 
-def _word_before(text: str, at: int) -> str:
-    """The word that ends just before ``at``, a space between (nothing when the span is glued on)."""
-    words = text[max(0, at - 16):at].split()
-    return words[-1] if words and text[at - 1:at].isspace() else ""
-
-
 # A date written as digits (20241013, 2024-08-16): after 취득일 or 진료일, a keyword further back
 # (건강보험, 등록번호) or the tagger would take it for the number of the field before it.
 _DATE_DIGITS = re.compile(r"(?:19|20)\d\d(?:(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
@@ -108,7 +102,8 @@ def _backstop(text: str, found: Sequence[Span]) -> Iterator[Span]:
         if kind in BACKSTOP_TYPES and (not inside or longer):
             after = _HANGUL_AFTER.match(text, b).group()  # type: ignore[union-attr]
             if kind != "name" or tagged_name_ok(text[a:b], after, confidence) or confidence >= HELD_CONFIDENCE and (
-                    role_held_name(text[a:b], _word_before(text, a), _FIELD_END.match(text, b) is not None)):
+                    role_held_name(text[a:b], _word_before(text, a) if text[a - 1:a].isspace() else "",
+                                   _FIELD_END.match(text, b) is not None)):
                 yield _span(text, kind, a, b)
 
 

@@ -28,7 +28,7 @@ from claimvlm.privacy.nameword import (
 CLOSES_FIELD = re.compile(r"[ \t]*(?:[,|¦ㅣ/;)\]}·]|\.(?!\d)|$)| *\t")
 # A field label that ends where a value or a separator starts (주민등록번호9001.., 병실: ): a name that
 # merely begins like one (서명진, 주소연) goes on in Hangul.
-_FIELDS = "|".join(sorted(P.GLUED_FIELDS.split(), key=len, reverse=True))
+_FIELDS = P.GLUED_FIELDS_ALT
 GLUED_FIELD = re.compile(f"(?:{_FIELDS})(?![가-힣])")
 # After a name the label may run on into its value (보호자성명원영수관계모연락처): any label, or 주민 before 번호.
 FIELD_AFTER_NAME = re.compile(f"{_FIELDS}|주민(?=[ \t]?번호)|{'|'.join(P.BANKS.split())}")

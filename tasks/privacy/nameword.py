@@ -211,7 +211,7 @@ def accept(stem: str, strength: int, colon: bool = False, whole: bool = True, fi
     return name_like(stem, strength, split_ok=whole)
 
 
-_GLUED_LABEL = re.compile("(?:{})".format("|".join(sorted(P.GLUED_FIELDS.split(), key=len, reverse=True))))
+_GLUED_LABEL = re.compile(f"(?:{P.GLUED_FIELDS_ALT})")
 
 
 def tagged_name_ok(run: str, after: str = "", confidence: float = 0.0) -> bool:

@@ -133,6 +133,8 @@ GLUED_FIELDS = (
     "은행명 은행 계좌번호 계좌 집도의 보조의 마취의 간호사 청구사유 상병코드 수술명 진료기간 면허번호 면허 "
     "자격번호 소속"
 )
+# The labels as one alternation, longest first (a regex tries them in order: 주민등록번호 before 주민).
+GLUED_FIELDS_ALT = "|".join(sorted(GLUED_FIELDS.split(), key=len, reverse=True))
 NAME_INTRO = re.compile(r"(?<![가-힣])(?P<name>[가-힣]{2,5}?)(?:입니다|이에요|예요|이라고 합니다|라고 합니다)")
 # Weaker cues, checked like an ambiguous label: any short field label with a colon (본인 확인: 김춘자),
 # a word right before a bracket with a number or sex (송현우(700521-...), 김영희(여/45세)), a signature
