@@ -1,4 +1,4 @@
-"""Orchestration overhead: the data stages (synth -> collect -> anonymize -> qc -> build) run
+"""Orchestration overhead: the data stages (synth -> export-feedback -> collect -> anonymize -> qc -> build) run
 three ways on the same small data, from a clean state each time.
 
     python benchmarks/orchestration.py [--docs 6] [--repeats 3] [--out benchmarks/results/orchestration.json]
@@ -53,12 +53,16 @@ CHILD_MARK = "@@orchestration-benchmark "
 # ---- the children (each a fresh process; they print one marked JSON line) ----
 
 def _child_direct(project: Path) -> dict[str, Any]:
-    """What `claimvlm synth/collect/anonymize/qc/build` call, with dvc.yaml's paths, in one process."""
+    """What `claimvlm synth/export-feedback/collect/anonymize/qc/build` call, with dvc.yaml's paths,
+    in one process: the six stages `dvc repro build` runs (export-feedback, an empty store here,
+    was left out before 2026-12-05)."""
     t0 = time.perf_counter()
     os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")  # as the claimvlm entry point does
     from claimvlm.collection.stage import collect
     from claimvlm.config import load_params
     from claimvlm.dataset.stage import build
+    from claimvlm.feedback.export import export_feedback
+    from claimvlm.feedback.store import open_store
     from claimvlm.privacy.stage import anonymize
     from claimvlm.quality.stage import qc
     from claimvlm.synthesis import gallery, generate
@@ -70,7 +74,9 @@ def _child_direct(project: Path) -> dict[str, Any]:
     calls = {
         "synth": lambda: (generate.run(params.synth, d / "synth", executor=params.executor),
                           gallery.contact_sheet(params.synth, r / "synth_gallery.png")),
-        "collect": lambda: collect("data/synth", d / "collected", q / "collect", params.collect),
+        "feedback": lambda: _export_feedback(params.feedback, d / "feedback", open_store, export_feedback),
+        "collect": lambda: collect("data/synth", d / "collected", q / "collect", params.collect,
+                                   also=["data/feedback"]),
         "anonymize": lambda: anonymize(d / "collected", d / "anonymized", q / "anonymize", r / "anonymize",
                                        params.anonymize, eval_set=Path("tests/data/pii_eval.jsonl"),
                                        executor=params.executor),
@@ -85,6 +91,14 @@ def _child_direct(project: Path) -> dict[str, Any]:
         call()
         stages[name] = time.perf_counter() - s0
     return {"imports_s": imported - t0, "work_s": time.perf_counter() - imported, "stages_s": stages}
+
+
+def _export_feedback(params: Any, out: Path, open_store: Any, export_feedback: Any) -> None:
+    store = open_store(params, content=False)  # as `claimvlm export-feedback` does
+    try:
+        export_feedback(store, out, accept=params.accept)
+    finally:
+        store.close()
 
 
 def _child_prefect(project: Path) -> dict[str, Any]:

@@ -7,31 +7,40 @@ module and what that imports (tests/test_stage_deps.py).
 
 from __future__ import annotations
 
+import importlib
 import os
+import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from claimvlm.cli_common import console
-from claimvlm.collection import command as collect
-from claimvlm.dataset import command as build
-from claimvlm.evaluation import command as evaluate
-from claimvlm.export import command as export
-from claimvlm.feedback import command as feedback
-from claimvlm.flows import command as flows
-from claimvlm.privacy import command as anonymize
-from claimvlm.quality import command as qc
-from claimvlm.registry import command as gate
-from claimvlm.serving import command as serve
-from claimvlm.synthesis import command as synth
-from claimvlm.training import command as train
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Read Korean insurance-claim documents into JSON with a fine-tuned VLM.")
+# Each stage's command module, in pipeline order (dvc.yaml's), then the service and what runs the
+# pipeline, with the commands and command groups it registers. A `claimvlm <command>` process
+# imports only the module of its command: under `dvc repro` every stage is its own process, and the
+# other modules' imports cost it 0.1-0.2 s. `claimvlm --help` (or an unknown command) loads them
+# all. tests/test_packaging.py checks this table against what each module registers.
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "claimvlm.synthesis.command": ("synth",),
+    "claimvlm.feedback.command": ("export-feedback", "feedback"),
+    "claimvlm.collection.command": ("collect",),
+    "claimvlm.privacy.command": ("anonymize", "redact-text", "redact-page", "train-pii-tagger"),
+    "claimvlm.quality.command": ("qc",),
+    "claimvlm.dataset.command": ("build", "pin-splits"),
+    "claimvlm.training.command": ("train", "publish-base", "sweep"),
+    "claimvlm.evaluation.command": ("evaluate",),
+    "claimvlm.export.command": ("export",),
+    "claimvlm.registry.command": ("gate", "check-champion", "check-live", "rollback", "promote", "history",
+                                  "canary"),
+    "claimvlm.serving.command": ("serve-api", "api-key"),
+    "claimvlm.flows.command": ("deploy", "serve"),
+}
+VERIFY_DATA = "verify-data"
 
 
-@app.callback()
 def main() -> None:
     """Read Korean insurance-claim documents into JSON with a fine-tuned VLM, and keep it improving."""
     # Offline by design: stop albumentations from checking for updates over the network.
@@ -85,10 +94,38 @@ def verify_data(
         raise typer.Exit(1)
 
 
-# Pipeline order (dvc.yaml), then the service and what runs the pipeline.
-for stage in (synth, feedback, collect, anonymize, qc, build, train, evaluate, export, gate, serve, flows):
-    stage.register(app)
-app.command("verify-data", rich_help_panel="data versioning · DVC")(verify_data)
+def build_app(argv: Sequence[str] | None = None) -> typer.Typer:
+    """The command line; with ``argv``, only what its command needs (every module when the first
+    argument names no command: ``--help``, a typo)."""
+    app = typer.Typer(add_completion=False, no_args_is_help=True,
+                      help="Read Korean insurance-claim documents into JSON with a fine-tuned VLM.")
+    app.callback()(main)
+    command = argv[0] if argv and not argv[0].startswith("-") else None
+    named = [m for m, names in COMMAND_MODULES.items() if command in names]
+    whole = argv is None or (not named and command != VERIFY_DATA)
+    for module in COMMAND_MODULES if whole else named:
+        importlib.import_module(module).register(app)
+    if whole or command == VERIFY_DATA:
+        app.command(VERIFY_DATA, rich_help_panel="data versioning · DVC")(verify_data)
+    return app
+
+
+_whole: list[typer.Typer] = []
+
+
+def __getattr__(name: str) -> Any:
+    """``from claimvlm.cli import app``: the whole command line, built on first use."""
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if not _whole:
+        _whole.append(build_app())
+    return _whole[0]
+
+
+def run() -> None:
+    """The ``claimvlm`` console script."""
+    build_app(sys.argv[1:])()
+
 
 if __name__ == "__main__":  # python -m claimvlm.cli (what torchrun and accelerate launch -m run)
-    app()
+    run()

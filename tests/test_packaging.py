@@ -76,6 +76,32 @@ def test_help_groups_commands_by_stage() -> None:
         assert f" {command} " in text, command
 
 
+def test_command_table_names_what_each_module_registers() -> None:
+    """The console script loads one command module by the table in claimvlm.cli: a command missing
+    from it would only be reachable through `claimvlm --help`'s whole app, never by its name."""
+    import importlib
+
+    import typer
+
+    from claimvlm.cli import COMMAND_MODULES
+
+    for module, names in COMMAND_MODULES.items():
+        app = typer.Typer()
+        importlib.import_module(module).register(app)
+        registered = {c.name for c in app.registered_commands} | {g.name for g in app.registered_groups}
+        assert registered == set(names), module
+
+
+def test_a_stage_process_imports_only_its_own_command_module() -> None:
+    """Each `dvc repro` stage is a fresh `claimvlm` process: the other stages' modules stay unloaded."""
+    code = ("import sys; sys.argv = ['claimvlm', 'qc', '--help']; from claimvlm import cli\n"
+            "try:\n    cli.run()\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith('claimvlm.') and m.endswith('.command')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "Usage: claimvlm qc" in out
+    assert out.strip().splitlines()[-1] == "['claimvlm.quality.command']"
+
+
 def test_gpu_extras_name_what_qlora_and_vllm_need() -> None:
     import tomllib
 
