@@ -99,6 +99,8 @@ def _backstop(text: str, found: Sequence[Span]) -> Iterator[Span]:
         # stopped early on syllables its tables lack; the longer span replaces it when it passes.
         longer = kind == "name" and confidence >= HELD_CONFIDENCE and all(
             s.type == "name" and a <= s.start and s.end <= b and b - a > s.end - s.start for s in inside)
+        longer = longer or kind == "name" and confidence >= 0.98 and all(s.type == "name" for s in inside) and any(
+            s.start < a or s.end > b for s in inside)
         if kind in BACKSTOP_TYPES and (not inside or longer):
             after = _HANGUL_AFTER.match(text, b).group()  # type: ignore[union-attr]
             if kind != "name" or tagged_name_ok(text[a:b], after, confidence) or confidence >= HELD_CONFIDENCE and (

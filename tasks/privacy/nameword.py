@@ -211,7 +211,8 @@ def accept(stem: str, strength: int, colon: bool = False, whole: bool = True, fi
     return name_like(stem, strength, split_ok=whole)
 
 
-_GLUED_LABEL = re.compile(f"(?:{P.GLUED_FIELDS_ALT})")
+# The next field's label glued on; an OCR'd 주민 번호 may come apart after 주민 or 주민번.
+_GLUED_LABEL = re.compile(f"(?:{P.GLUED_FIELDS_ALT}|주민번?$)")
 
 
 def tagged_name_ok(run: str, after: str = "", confidence: float = 0.0) -> bool:
@@ -230,6 +231,8 @@ def tagged_name_ok(run: str, after: str = "", confidence: float = 0.0) -> bool:
         return False
     if stem.isascii():
         return stem.isalpha() and 2 <= len(stem) <= 30
+    if _foreign_name(run):
+        return True
     if not 2 <= len(stem) <= 7 or not all("가" <= ch <= "힣" for ch in stem) or vetoed(stem) or is_word(stem):
         return False
     if _opens_with_noun(stem) and not (confidence >= HELD_CONFIDENCE and _split_name(stem)):
@@ -257,6 +260,14 @@ def role_held_name(run: str, before: str, closes: bool) -> bool:
     return closes or not (is_word(run) or _opens_with_noun(run) or len(run) > 2 and run[-1] in W.TERM_FINAL)
 
 
+def _foreign_name(run: str) -> bool:
+    """A foreign name written in Hangul, its parts spaced (마크 안토니 델라크루즈, 나탈리아 페트로바):
+    two to four parts of two to six syllables, none a word Kiwi knows or a vetoed one."""
+    parts = run.split()
+    return 2 <= len(parts) <= 4 and sum(map(len, parts)) > 7 and all(
+        2 <= len(w) <= 6 and all("가" <= ch <= "힣" for ch in w) and not is_word(w) and not vetoed(w) for w in parts)
+
+
 def _split_name(stem: str) -> bool:
     """Three or four syllables that a surname and given syllables from the wide table explain, with no
     clinical ending (박동수, 조영상): what Kiwi splits as noun + rest is a name as often as a compound
@@ -277,15 +288,24 @@ def _opens_with_noun(stem: str) -> bool:
 TITLES = tuple(sorted({*P.SURE_HONORIFICS.split(), *P.AMBIGUOUS_HONORIFICS.replace("_", "").split()}, key=len, reverse=True))
 
 
+# What else closes a name in speech and letters: particles of range and comparison (심서윤부터), the
+# vocative (고은아, 시아야), the copula (방도하입니다, 김초롱임), a polite 요 (네 임시후요) and a letter's
+# sign-off (박봄숙드림). Longest first: each is tried at the start of what is left.
+_CLOSERS = tuple(sorted({*W.JOSA, *W.COPULA, "부터", "까지", "처럼", "보다", "조차", "마저", "아", "야", "요",
+                         "입니다", "이에요", "예요", "이세요", "세요", "이라고", "라고", "드림", "올림"},
+                        key=len, reverse=True))
+
+
 def _only_particles(rest: str) -> bool:
-    """``rest`` is titles and particles only (님께서, 씨는, 환자의, 에게)."""
+    """``rest`` is titles, particles and the other closers of a name only (님께서, 씨는, 환자의, 에게, 부터,
+    입니다)."""
     for title in TITLES:
         if rest.startswith(title):
             rest = rest[len(title):]
             break
     while rest:
-        josa = next((j for j in W.JOSA if rest.startswith(j)), None)
-        if josa is None:
+        closer = next((j for j in _CLOSERS if rest.startswith(j)), None)
+        if closer is None:
             return False
-        rest = rest[len(josa):]
+        rest = rest[len(closer):]
     return True

@@ -19,6 +19,9 @@ LOOKALIKES = "OoIlSB"
 OCR_DIGITS = str.maketrans(LOOKALIKES, "001158")
 D = f"[0-9{LOOKALIKES}]"
 MASKS = "*xX●•#○◯◦＊"
+# Hyphens as typed, pasted or converted: ASCII, the full-width one of Korean IMEs (950617－2339924),
+# Unicode's hyphens and dashes.
+DASH = "[-－‐‑–—]"
 NB = r"(?<![0-9A-Za-z])"  # not preceded by an alphanumeric: keeps matches from starting mid-number
 NA = r"(?![0-9A-Za-z])"
 
@@ -160,24 +163,28 @@ HANGUL_RUN = re.compile(r"(?<![가-힣0-9A-Za-z])[가-힣]{2,7}")
 
 # --- resident registration number ---------------------------------------------------------------
 RRN = re.compile(
-    rf"{NB}(?P<birth>{D}{{6}})(?P<sep>[ \t]?[-–][ \t]?|[ \t])?"
+    rf"{NB}(?P<birth>{D}{{6}})(?P<sep>[ \t]?{DASH}[ \t]?|[ \t])?"
     rf"(?P<rest>[0-9{LOOKALIKES}{MASKS}]{{7}})(?![0-9A-Za-z{MASKS}])"
 )
 
 # --- phones ---------------------------------------------------------------------------------------
-_SEP = r"[ \t.\-]"
+_SEP = r"[ \t.\-－‐‑–—]"
+# A middle group may be masked (010-91**-4870): still the person's number, as far as it goes.
+_MIDDLE = f"[0-9{LOOKALIKES}{MASKS}]"
 PHONE = re.compile(
     r"(?<![0-9A-Za-z+])(?:"
     # mobile: separators optional (01012345678)
-    rf"(?:\+82\)?{_SEP}?(?:\(0\))?{_SEP}?|[0Oo])[1lI][016789Oo](?:{_SEP}|\)[ \t]?)?{D}{{3,4}}{_SEP}?{D}{{4}}"
+    rf"(?:\+82\)?{_SEP}?(?:\(0\))?{_SEP}?|[0Oo])[1lI][016789Oo](?:{_SEP}|\)[ \t]?)?(?:{D}{{3,4}}|{_MIDDLE}{{3,4}}(?={_SEP})){_SEP}?{D}{{4}}"
     # landline: separators required, a bare run of digits is too ambiguous
-    rf"|(?:\+82{_SEP}?|\(?[0Oo])(?:2|[3-6][1-5lI]|7[0Oo])(?:\)[ \t]?|{_SEP}){D}{{3,4}}{_SEP}{D}{{4}}"
+    rf"|(?:\+82{_SEP}?|\(?[0Oo])(?:2|[3-6][1-5lI]|7[0Oo])(?:\)[ \t]?|{_SEP}){_MIDDLE}{{3,4}}{_SEP}{D}{{4}}"
     rf"){NA}"
 )
 
 # A landline or 070 number written as one run of digits, right after a phone word (연락처 0551234567).
 PHONE_CONTEXT = re.compile(
-    r"(?:연락처|전화|전화번호|휴대폰|핸드폰|휴대전화|H\.?P|[Tt]el|TEL|[Pp]hone|PHONE)[ \t.:：=#)\]-]{0,4}"
+    r"(?:연락처|연락|전화|전화번호|휴대폰|핸드폰|휴대전화|자택|집|직장|사무실|팩스|H\.?P|[Tt]el|TEL|[Pp]hone|PHONE|FAX|[Ff]ax)"
+    # the person may be named between the word and the number (비상연락 남혜수(0615218891))
+    r"[ \t.:：=#)\]-]{0,4}(?:[가-힣]{2,4}[ \t]?[(（][ \t]?)?"
     r"(?P<v>(?<![0-9])0(?:2|[3-6][1-5]|70)\d{7,8}(?![0-9]))"
 )
 
@@ -316,13 +323,26 @@ CITIES = (
     "동대문구 중랑구 성북구 강북구 도봉구 노원구 은평구 서대문구 마포구 양천구 강서구 구로구 금천구 영등포구 동작구 "
     "관악구 서초구 강남구 송파구 강동구 영도구 부산진구 동래구 해운대구 사하구 금정구 연제구 수영구 사상구 기장군 "
     "수성구 달서구 달성군 미추홀구 연수구 남동구 부평구 계양구 광산구 유성구 대덕구 울주군 분당구 수정구 중원구 "
-    "일산동구 일산서구 덕양구 수지구 기흥구 처인구 팔달구 영통구 권선구 장안구 단원구 상록구 만안구 동안구"
+    "일산동구 일산서구 덕양구 수지구 기흥구 처인구 팔달구 영통구 권선구 장안구 단원구 상록구 만안구 동안구 "
+    "원미구 소사구 오정구 상당구 서원구 흥덕구 청원구 동남구 서북구 완산구 덕진구 의창구 성산구 마산합포구 마산회원구 "
+    "진해구 태백시 계룡시 "
+    # the counties (군), every province's
+    "가평군 양평군 연천군 홍천군 횡성군 영월군 평창군 정선군 철원군 화천군 양구군 인제군 고성군 양양군 보은군 옥천군 "
+    "영동군 증평군 진천군 괴산군 음성군 단양군 금산군 부여군 서천군 청양군 홍성군 예산군 태안군 완주군 진안군 무주군 "
+    "장수군 임실군 순창군 고창군 부안군 담양군 곡성군 구례군 고흥군 보성군 화순군 장흥군 강진군 해남군 영암군 무안군 "
+    "함평군 영광군 장성군 완도군 진도군 신안군 군위군 의성군 청송군 영양군 영덕군 청도군 고령군 성주군 칠곡군 예천군 "
+    "봉화군 울진군 울릉군 의령군 함안군 창녕군 남해군 하동군 산청군 함양군 거창군 합천군 강화군 옹진군"
 )
+# The districts named by a direction (중구, 남구: in six cities each) are also plain words' endings, so
+# an address that starts with one needs a street or a lot number after it (남구 새싹로 254).
+WARDS = "중구 동구 서구 남구 북구"
 _NUM = r"(?:산[ \t]?)?\d{1,5}(?:-\d{1,5})?(?:번지)?"
 _UNIT = r"(?:제?\d{1,4}[ \t]?동|[A-Z]?\d{1,5}[ \t]?호|\d{1,2}[ \t]?단지)"
 _TAIL_ITEM = (
     r"(?:[가-힣A-Za-z0-9]{1,15}(?:아파트|빌라|오피스텔|빌딩|타워|맨션|하이츠|APT)"
     rf"|{_UNIT}|(?:지하[ \t]?)?\d{{1,3}}[ \t]?층|[A-Z][ \t]?동"
+    # a complex and its numbered estate glued together (주공2단지)
+    r"|[가-힣A-Za-z]{1,10}\d{1,2}[ \t]?단지"
     # 동-호 written with a dash after the building number (신정로 422-12 104-202)
     r"|\d{2,4}-\d{3,4}(?![\d-])"
     # any building or village name when unit numbers follow (센트럴빌 505호, 아름마을 1단지, 중흥S-클래스 119동)
@@ -330,8 +350,10 @@ _TAIL_ITEM = (
 )
 ADDRESS = re.compile(
     # (an address word may be glued on in an OCR'd form: 주소대전광역시 ...)
+    # a postcode before it (50566 충남 아산시 ...) is part of it
+    r"(?:(?<![\d가-힣\-])\d{5}[ \t]+)?"
     rf"(?:(?<![가-힣])|(?<=주소)|(?<=주소지)|(?<=거주지)|(?<=체류지)|(?<=소재지))(?:(?:{_alt(PROVINCES)})(?P<district>(?:[ \t]+[가-힣]{{1,5}}(?:시|군|구)){{0,2}})"
-    rf"|(?P<city>{_alt(CITIES)})(?:[ \t]+[가-힣]{{1,5}}(?:구|군))?)"
+    rf"|(?P<city>{_alt(CITIES)})(?:[ \t]+[가-힣]{{1,5}}(?:구|군))?|(?P<ward>{_alt(WARDS)}))"
     r"(?:[ \t]+[가-힣]{1,4}(?:읍|면))?"
     r"[ \t]+(?:"
     rf"(?P<road>[가-힣0-9]{{1,10}}(?:로|길)(?:[ \t]?\d{{1,4}}번?길)?)[ \t]*{_NUM}"  # road form always has a building number
@@ -352,6 +374,7 @@ ADDRESS = re.compile(
 # district words are what make it one.
 ADDRESS_LATIN = re.compile(
     r"(?<![0-9A-Za-z])(?:\d{1,4}-dong,?[ \t]\d{1,5}-ho,?[ \t])?(?:[A-Za-z0-9\-]+,?[ \t])?\d{1,5}(?:-\d{1,5})?,?[ \t]"
-    r"[A-Z][a-z]+(?:-[a-z]+)*-(?:ro|gil|daero)(?:[ \t]\d{1,4}(?:beon)?-gil)?,?[ \t]"
-    r"[A-Z][a-z]+-(?:gu|si|gun)(?:,?[ \t][A-Z][a-z]+(?:-(?:si|do))?)?(?![A-Za-z])"
+    r"[A-Z][a-z]+\d{0,2}(?:-[a-z]+)*-(?:ro|gil|daero)(?:[ \t]\d{1,4}(?:beon)?-gil)?,?[ \t]"
+    # Sejong has no districts: the road, then the city
+    r"(?:[A-Z][a-z]+-(?:gu|si|gun)(?:,?[ \t][A-Z][a-z]+(?:-(?:si|do))?)?|Sejong(?:-si)?)(?![A-Za-z])"
 )
