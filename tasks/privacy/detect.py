@@ -22,7 +22,7 @@ from claimvlm.privacy import patterns as P
 from claimvlm.privacy import tagger
 from claimvlm.privacy.formline import form_values, label_type
 from claimvlm.privacy.names import _kiwi, _word_before, find_names  # noqa: F401 - _kiwi: tests check it stays unloaded
-from claimvlm.privacy.nameparts import CLOSES_FIELD, NEXT_LABEL
+from claimvlm.privacy.nameparts import CLOSES_FIELD, NEXT_LABEL, whole_name_end
 from claimvlm.privacy.nameword import HELD_CONFIDENCE, role_held_name, tagged_name_ok
 
 PII_TYPES: tuple[str, ...] = (
@@ -70,6 +70,7 @@ def find_pii(text: str) -> list[Span]:
     names = find_names(read, [(s.type, s.start, s.end) for s in found])
     found = _resolve([*found, *(_span(read, "name", a, b) for a, b in names)])
     found = _resolve([*found, *_backstop(read, found)])
+    found = [_span(read, "name", s.start, whole_name_end(read, s.start, s.end)) if s.type == "name" else s for s in found]
     return found if read == text else [_span(text, s.type, s.start, s.end) for s in found]
 
 

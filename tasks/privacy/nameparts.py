@@ -15,6 +15,7 @@ from claimvlm.privacy.nameword import (
     TITLES,
     analyse,
     is_word,
+    only_closers,
     ordinary,
     stems,
     strong_ok,
@@ -39,6 +40,35 @@ def glued_end(text: str, start: int) -> int | None:
     name ends there. None when none starts after the word's second syllable and within its sixth."""
     return next((k for k in range(2, 6) if "가" <= text[start + k - 1: start + k] <= "힣"
                  and FIELD_AFTER_NAME.match(text, start + k)), None)
+
+
+# A single syllable that is never the last of a given name (박진는, 김철를): a particle.
+_NEVER_FINAL = frozenset("는를와과의께에")
+# What a three-syllable name is followed by, glued, far more often than by a fourth given syllable:
+# particles, copulas, titles and counters (김민수가, 김민수님, 김민수측, 김민수외).
+_AFTER_FULL_NAME = frozenset("은는이가을를의와과도만께로랑요아야임며고님씨군양옹측들등외분께") | W.SPACED_STOP
+
+
+def whole_name_end(text: str, start: int, end: int) -> int:
+    """Where the name found at ``text[start:end]`` ends, taking one more glued syllable that the
+    rules or the tagger read as a particle or left out: after a surname and one given syllable (박진|은,
+    손유|이, 하보|가), where three-syllable names are the rule and a particle swallowed with a rare
+    two-syllable name still covers the name, while a syllable left out leaks part of it (only where
+    the word ends there or particles follow: 박진은이); after three syllables only where the word
+    ends there and the syllable is no particle, title or counter (김해맑|음)."""
+    stem = text[start:end]
+    if not 2 <= len(stem) <= 3 or not "가" <= text[end:end + 1] <= "힣" or not surname_lengths(stem):
+        return end
+    syllable, rest = text[end], re.match("[가-힣]*", text[end + 1:]).group()  # type: ignore[union-attr]
+    name = stem + syllable
+    if vetoed(name) or is_word(name):
+        return end
+    if len(stem) == 2:
+        ok = 1 in surname_lengths(stem) and syllable not in _NEVER_FINAL and (
+            not rest or only_closers(rest) and table_name(name, W.GIVEN_WIDE, 2))
+    else:
+        ok = not rest and syllable not in _AFTER_FULL_NAME and table_name(name, W.GIVEN_WIDE, 3)
+    return end + 1 if ok else end
 
 
 # --- a run of words after (or before) a cue ---------------------------------------------------------------

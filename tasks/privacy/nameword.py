@@ -226,7 +226,7 @@ def tagged_name_ok(run: str, after: str = "", confidence: float = 0.0) -> bool:
     # particles, a title, or the next field's label glued on (김유나진료기간, 이새롬주민등록번호); in a
     # line written without spaces, a particle and the rest of the line (권예서가서류를대리제출) after a
     # confident name that the tables explain
-    if after and not (_only_particles(after) or _GLUED_LABEL.match(after) or confidence >= HELD_CONFIDENCE
+    if after and not (only_closers(after) or _GLUED_LABEL.match(after) or confidence >= HELD_CONFIDENCE
                       and after.startswith(W.JOSA + W.COPULA) and table_name(stem, W.GIVEN_WIDE, 3)):
         return False
     if stem.isascii():
@@ -261,9 +261,9 @@ def role_held_name(run: str, before: str, closes: bool) -> bool:
 
 
 def _foreign_name(run: str) -> bool:
-    """A foreign name written in Hangul, its parts spaced (마크 안토니 델라크루즈, 나탈리아 페트로바):
+    """A foreign name written in Hangul, its parts spaced or dotted (마크 안토니 델라크루즈, 나탈리아·쿠즈네초바):
     two to four parts of two to six syllables, none a word Kiwi knows or a vetoed one."""
-    parts = run.split()
+    parts = re.split(r"[\s·]+", run.strip())
     return 2 <= len(parts) <= 4 and sum(map(len, parts)) > 7 and all(
         2 <= len(w) <= 6 and all("가" <= ch <= "힣" for ch in w) and not is_word(w) and not vetoed(w) for w in parts)
 
@@ -292,15 +292,23 @@ TITLES = tuple(sorted({*P.SURE_HONORIFICS.split(), *P.AMBIGUOUS_HONORIFICS.repla
 # vocative (고은아, 시아야), the copula (방도하입니다, 김초롱임), a polite 요 (네 임시후요) and a letter's
 # sign-off (박봄숙드림). Longest first: each is tried at the start of what is left.
 _CLOSERS = tuple(sorted({*W.JOSA, *W.COPULA, "부터", "까지", "처럼", "보다", "조차", "마저", "아", "야", "요",
-                         "입니다", "이에요", "예요", "이세요", "세요", "이라고", "라고", "드림", "올림"},
+                         "입니다", "이에요", "예요", "이세요", "세요", "이라고", "라고", "드림", "올림",
+                         "인데", "인데요", "이래", "이래요", "이고요", "고요", "이구요"},
                         key=len, reverse=True))
 
 
-def _only_particles(rest: str) -> bool:
+# Titles that only a person holds (not 환자, 고객, 보호자: also what a text is about).
+_PROFESSIONS = frozenset(t for t in TITLES if len(t) >= 2 and t not in W.CLAIM_ROLES
+                         and t not in {"환자", "환자분", "환아", "고객", "고객님", "께서", "귀하"})
+
+
+def only_closers(rest: str) -> bool:
     """``rest`` is titles, particles and the other closers of a name only (님께서, 씨는, 환자의, 에게, 부터,
     입니다)."""
     for title in TITLES:
         if rest.startswith(title):
+            if title in _PROFESSIONS:
+                return True  # 이다민교수소견: a profession glued on, then the line goes on without spaces
             rest = rest[len(title):]
             break
     while rest:

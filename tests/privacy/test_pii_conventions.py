@@ -59,7 +59,19 @@ def test_a_district_by_direction_needs_a_street_and_number(text: str) -> None:
     # an OCR'd form line whose label ran into the spaced name
     ("위임인 성명이 동 수 주민등록번호35122", "이 동 수"),
     ("성 명권 광 수주민 번 호521027", "권 광 수"),
+    # a three-syllable name whose last syllable is also a particle: the whole name, not two syllables
+    ("가족관계: 부 박서윤 모 박진은 장남 고만복", "박진은"),
+    ("원무과 메모: 환자 보증인 하보가 주소 울산 남구", "하보가"),
 ])
 def test_names_before_other_closers(text: str, name: str) -> None:
     names = {s[1] for s in found(text) if s[0] == "name"}
     assert name in names, names
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("환자 김민수가 내원함", "김민수"),  # a particle after three syllables stays outside the name
+    ("담당 김민수님 확인", "김민수"),
+    ("보호자 김민수측 연락 없음", "김민수"),
+])
+def test_a_full_name_takes_no_particle_or_title(text: str, name: str) -> None:
+    assert name in {s[1] for s in found(text) if s[0] == "name"}
