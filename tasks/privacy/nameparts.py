@@ -46,7 +46,7 @@ def glued_end(text: str, start: int) -> int | None:
 _NEVER_FINAL = frozenset("는를와과의께에")
 # What a three-syllable name is followed by, glued, far more often than by a fourth given syllable:
 # particles, copulas, titles and counters (김민수가, 김민수님, 김민수측, 김민수외).
-_AFTER_FULL_NAME = frozenset("은는이가을를의와과도만께로랑요아야임며고님씨군양옹측들등외분께") | W.SPACED_STOP
+_AFTER_FULL_NAME = frozenset("은는이가을를의와과도만께로랑요아야임며고님씨군양옹측들등외분") | W.SPACED_STOP
 
 
 def whole_name_end(text: str, start: int, end: int) -> int:
