@@ -19,11 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from claimvlm.privacy import patterns as P
-from claimvlm.privacy import tagger
 from claimvlm.privacy.formline import form_values, label_type
-from claimvlm.privacy.names import _kiwi, _word_before, find_names  # noqa: F401 - _kiwi: tests check it stays unloaded
-from claimvlm.privacy.nameparts import CLOSES_FIELD, NEXT_LABEL, whole_name_end
-from claimvlm.privacy.nameword import HELD_CONFIDENCE, role_held_name, tagged_name_ok
+from claimvlm.privacy.names import _kiwi, find_names  # noqa: F401 - _kiwi: tests check it stays unloaded
+from claimvlm.privacy.nameparts import whole_name_end
+from claimvlm.privacy.tagfilter import backstop
 
 PII_TYPES: tuple[str, ...] = (
     "name", "rrn", "foreign_registration_no", "phone", "card", "account", "email", "driver_license",
@@ -69,45 +68,13 @@ def find_pii(text: str) -> list[Span]:
     found = _resolve([*_structured(read), *_addresses(read)])
     names = find_names(read, [(s.type, s.start, s.end) for s in found])
     found = _resolve([*found, *(_span(read, "name", a, b) for a, b in names)])
-    found = _resolve([*found, *_backstop(read, found)])
-    found = [_span(read, "name", s.start, whole_name_end(read, s.start, s.end)) if s.type == "name" else s for s in found]
+    backed = backstop(read, [(s.type, s.start, s.end) for s in found], BACKSTOP_TYPES)
+    found = _resolve([*found, *(_span(read, kind, a, b) for kind, a, b in backed)])
+    # a name's glued last syllable, unless another span starts there (김철|서울특별시 ...)
+    starts = {s.start for s in found}
+    found = [_span(read, "name", s.start, whole_name_end(read, s.start, s.end))
+             if s.type == "name" and s.end not in starts else s for s in found]
     return found if read == text else [_span(text, s.type, s.start, s.end) for s in found]
-
-
-_HANGUL_AFTER = re.compile("[가-힣]*")
-# What ends a field's value: a separator, a bracket, a full stop, the line's end or the next label.
-_FIELD_END = re.compile(rf"{CLOSES_FIELD.pattern}|[ \t]*[(（]|{NEXT_LABEL.pattern}")
-
-
-# A date written as digits (20241013, 2024-08-16): after 취득일 or 진료일, a keyword further back
-# (건강보험, 등록번호) or the tagger would take it for the number of the field before it.
-_DATE_DIGITS = re.compile(r"(?:19|20)\d\d(?:(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
-                          r"|([-./])(?:0?[1-9]|1[0-2])\1(?:0?[1-9]|[12]\d|3[01]))")
-
-
-# A label that names a count, an amount or a measurement: the number after it is none of the
-# identifiers the tagger backs up (수량 00123456, 금액: 12345678).
-_MEASURE_BEFORE = re.compile(r"(?:수량|금액|단가|합계|총액|소계|일수|횟수|용량|개수|수치|검사치|결과값|점수|체중|용법)"
-                             r"[ \t]*[:=]?[ \t]*$")
-
-
-def _backstop(text: str, found: Sequence[Span]) -> Iterator[Span]:
-    for kind, a, b, confidence in tagger.tag(text):
-        if kind != "name" and (_DATE_DIGITS.fullmatch(text, a, b) or _MEASURE_BEFORE.search(text, max(0, a - 12), a)):
-            continue
-        inside = [s for s in found if s.start < b and a < s.end]
-        # A rule's name inside the tagger's longer one (노이 of 노이서, 반 안 of 응우옌 반 안): the rule
-        # stopped early on syllables its tables lack; the longer span replaces it when it passes.
-        longer = kind == "name" and confidence >= HELD_CONFIDENCE and all(
-            s.type == "name" and a <= s.start and s.end <= b and b - a > s.end - s.start for s in inside)
-        longer = longer or kind == "name" and confidence >= 0.98 and all(s.type == "name" for s in inside) and any(
-            s.start < a or s.end > b for s in inside)
-        if kind in BACKSTOP_TYPES and (not inside or longer):
-            after = _HANGUL_AFTER.match(text, b).group()  # type: ignore[union-attr]
-            if kind != "name" or tagged_name_ok(text[a:b], after, confidence) or confidence >= HELD_CONFIDENCE and (
-                    role_held_name(text[a:b], _word_before(text, a) if text[a - 1:a].isspace() else "",
-                                   _FIELD_END.match(text, b) is not None)):
-                yield _span(text, kind, a, b)
 
 
 def redact(text: str, surrogate: Callable[[str, str], str]) -> tuple[str, list[Span]]:
@@ -219,7 +186,7 @@ _MAX_DIGITS = {"health_insurance_no": 13, "medical_license": 7}
 
 
 def _number_fits(kind: str, value: str) -> bool:
-    if _DATE_DIGITS.fullmatch(value.strip()):
+    if P.DATE_DIGITS.fullmatch(value.strip()):
         return False  # a keyword far back reached a date (건강보험 ... / 진료일 2023-06-27)
     return _MIN_DIGITS.get(kind, 0) <= len(_digits(value)) <= _MAX_DIGITS.get(kind, 99) and _mostly_digits(value)
 

@@ -248,7 +248,7 @@ def _cued(text: str, claimed: Sequence[tuple[str, int, int]]) -> Iterator[tuple[
         if m["hon"] in P.SURE_HONORIFIC_SET and " " not in run:
             cut = particles_at(analyse(run))
             # No particle stands before a glued title (박석은님께 is 박석은, not 박석+은): only a spaced one.
-            role = _word_before(text, m.start("name")) in ROLE_WORDS  # 보호자 정유용님께: a role and a title around it
+            role = word_before(text, m.start("name")) in ROLE_WORDS  # 보호자 정유용님께: a role and a title around it
             # 보호자 이재민님께: a role before and a title glued after hold even a dictionary word
             held = role and glued and table_name(run, W.GIVEN_WIDE, 3) and not vetoed(run)
             if not (cut and is_word(run[:cut]) and not glued) and (
@@ -274,7 +274,7 @@ def _cued(text: str, claimed: Sequence[tuple[str, int, int]]) -> Iterator[tuple[
             start, run = start + len(run) - len(last), last
             found = _before_cue(text, start, run, MEDIUM)
         yield from found or _in_run(text, start, run, MEDIUM, closed=True,
-                                    role=_word_before(text, start) if len(run) == 2 else "")
+                                    role=word_before(text, start) if len(run) == 2 else "")
     for pattern, strength in ((P.NAME_COLON, WEAK), (P.NAME_SIGNATURE, WEAK)):
         for m in pattern.finditer(text):
             yield from _in_run(text, m.start("name"), m["name"], strength)
@@ -313,7 +313,7 @@ _LABEL_GLUED = re.compile(P.NAME_LABEL.pattern.replace("(?<![가-힣A-Za-z])", "
 _ID_IN_BRACKET = re.compile(r"[ \t]?[(（][ \t]?(?:0\d{1,2}[-) .]?\d{3,4}[- .]?\d{4}|\d{6}[ \t]?-[ \t]?\d)")
 
 
-def _word_before(text: str, at: int) -> str:
+def word_before(text: str, at: int) -> str:
     """The word just before ``at`` (a short window: this runs once per cue)."""
     words = text[max(0, at - 24):at].split()
     return words[-1] if words else ""

@@ -307,6 +307,12 @@ POLICY_NO = re.compile(
     rf"(?P<v>{NB}[A-Z0-9]{{1,16}}(?:-[A-Z0-9]{{1,12}}){{0,4}}{NA})"
 )
 
+# A date written as digits (20241013, 2024-08-16): after 취득일 or 진료일, a keyword further back
+# (건강보험, 등록번호) or the tagger would take it for the number of the field before it.
+DATE_DIGITS = re.compile(r"(?:19|20)\d\d(?:(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+                         r"|([-./])(?:0?[1-9]|1[0-2])\1(?:0?[1-9]|[12]\d|3[01]))")
+
+
 # --- addresses ------------------------------------------------------------------------------------
 _NUM = r"(?:산[ \t]?)?\d{1,5}(?:-\d{1,5})?(?:번지)?"
 _UNIT = r"(?:제?\d{1,4}[ \t]?동|[A-Z]?\d{1,5}[ \t]?호|\d{1,2}[ \t]?단지)"
