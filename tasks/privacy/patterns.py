@@ -211,12 +211,13 @@ ACCOUNT_CONTEXT = re.compile(rf"{_alt(BANKS)}|은행|계좌|입금|송금|환급
 EMAIL = re.compile(
     r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
 )
-LICENCE_REGIONS = "서울 부산 경기 강원 충북 충남 전북 전남 경북 경남 제주 대구 인천 광주 대전 울산 세종"
+LICENCE_REGIONS = "서울 부산 경기 경기남부 경기북부 강원 충북 충남 전북 전남 경북 경남 제주 대구 인천 광주 대전 울산 세종"
 LICENCE = re.compile(
-    rf"(?<![0-9A-Za-z가-힣])(?:(?:{_alt(LICENCE_REGIONS)})[ \t]?{D}{{2}}|{D}{{2}}[ \t\-]{D}{{2}})"
+    # (glued to the licence word in a form line: 운전면허22-18-749664-76, 면허번호전북10-644978-52)
+    rf"(?:(?<![0-9A-Za-z가-힣])|(?<=면허)|(?<=면허번호))(?:(?:{_alt(LICENCE_REGIONS)})[ \t]?{D}{{2}}|{D}{{2}}[ \t\-]{D}{{2}})"
     rf"[ \t\-]{D}{{6}}[ \t\-]{D}{{2}}{NA}"
 )
-LICENCE_CONTEXT = re.compile(rf"면허[^\d\n]{{0,10}}?(?P<v>{NB}{D}{{12}}{NA})")
+LICENCE_CONTEXT = re.compile(rf"(?:면허|[Dd]river_?[Ll]icen[cs]e|DRIVER_?LICEN[CS]E)[^\d\n]{{0,10}}?(?P<v>{NB}{D}{{12}}{NA})")
 # A letter and 8 digits (or the 2021 form M123A4567) cannot be a KCD or procedure code, so no context.
 PASSPORT = re.compile(rf"{NB}(?:[A-Z]\d{{8}}|[A-Z]\d{{3}}[A-Z]\d{{4}}){NA}")
 PASSPORT_CONTEXT = re.compile(
@@ -229,7 +230,8 @@ PASSPORT_CONTEXT = re.compile(
 PLATE_LETTERS = "가나다라마거너더러머버서어저고노도로모보소오조구누두루무부수우주아바사자배하허호육공해국합"
 VEHICLE = re.compile(
     rf"(?:(?<![가-힣])(?:{_alt(LICENCE_REGIONS)})[ \t]?)?(?<![0-9A-Za-z\-.,])\d{{2,3}}[ \t]?[{PLATE_LETTERS}][ \t]?\d{{4}}"
-    r"(?=(?:으로|에서|로|를|는|은|와|과|의|에|이|가|도)?(?![0-9A-Za-z가-힣]|[.,]\d))"
+    # (a comma and digits after it is a thousands separator only as ,ddd: 12가3456,22-71-... is a CSV row)
+    r"(?=(?:으로|에서|로|를|는|은|와|과|의|에|이|가|도)?(?![0-9A-Za-z가-힣]|\.\d|,\d{3}(?!\d)))"
 )
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _HEX = r"[0-9A-Fa-f]{1,4}"
@@ -242,7 +244,8 @@ IP_ADDRESS = re.compile(
 
 def _loose(words: str) -> str:
     """An alternation of keywords that tolerates a space between any two letters (병 록 번 호, 건강 보험증)."""
-    return "|".join("[ \\t]?".join(map(re.escape, w)) for w in sorted(set(words.split()), key=len, reverse=True))
+    # (a form line letter-spaced to fill its cell may put several spaces between letters: 면   허   번   호)
+    return "|".join("[ \\t]{0,3}".join(map(re.escape, w)) for w in sorted(set(words.split()), key=len, reverse=True))
 
 
 # --- medical staff licences ---------------------------------------------------------------------------
@@ -253,15 +256,16 @@ _PROFESSION = "의사 치과의사 한의사 간호사 조산사 약사 한약�
 MEDICAL_LICENSE = re.compile(
     rf"(?:(?<!운전)(?<!운전 )(?<!보험 )(?<!보험)(?:{_loose('면허 면허증 자격번호 자격증번호 전문의')})|(?i:licen[sc]e|lic\.|lic_no))"
     r"[^\d\n]{0,14}?"
-    rf"(?P<v>(?<![\d\-,])(?<!\d\.){D}{{3,7}}(?![\d\-]|[.,:/]\d|[ \t]?(?:일|개월|년|세|원|회|건|명|점|시|분|%|차|기|과|월|주|cm|mm|mg|kg)))"
+    rf"(?P<v>(?<![\d\-,])(?<!\d\.){D}{{3,7}}(?![\d\-]|[.,:/]\d|[ \t]?(?:일|개월|년|세(?![가-힣])|원|회|건|명|점|시|분|%|차|기|과|월|주|cm|mm|mg|kg)))"
 )
 
 # A number in brackets right after a medical professional's name (마취의 황태윤 (#9034), 집도의 김민수
 # (제 18025 호), (No. 64206)): how operation records cite the licence.
 _STAFF = "의사 전문의 간호사 마취의 집도의 보조의 주치의 담당의 수술의 진료의 치과의사 한의사 조산사"
 STAFF_LICENSE = re.compile(
-    rf"(?:{_alt(_STAFF)})[ \t:：]+[가-힣]{{1,2}}(?:[ \t]?[가-힣]){{1,4}}[ \t]*[(（][ \t]*(?:제|#|No\.?|면허)[ \t]*"
-    rf"(?P<v>(?<![\d\-,]){D}{{3,7}})[ \t]*호?[ \t]*[)）]"
+    rf"(?:{_alt(_STAFF)})[ \t:：]+(?:[가-힣]{{1,2}}(?:[ \t]?[가-힣]){{1,4}}|[A-Z][A-Za-z]+(?:[ \t][A-Z][A-Za-z]+){{0,2}})"
+    # a bare number of four digits or more in the bracket too (마취의 마선 (58881)); fewer are an age
+    rf"[ \t]*[(（][ \t]*(?P<mark>(?:제|#|No\.?|면허)[ \t]*)?(?P<v>(?<![\d\-,])(?(mark){D}{{3,7}}|{D}{{4,7}}))[ \t]*호?[ \t]*[)）]"
 )
 
 # --- numbers identified by the word in front of them ------------------------------------------------
