@@ -63,7 +63,8 @@ NON_NAME = NON_NAME_FILLERS | _set(
     """소견 상태 판단 지시 설명 면담 요청 문의 상담 진료 진단 처방 처치 판정 결정 안내 통보 통화 방문 내원 입원 퇴원
     미동반 없었음 부재중 불가 가능 필요 있음 모름 미제출 제출 완료 대기 예정 사망 생존 동석 참석 서면 구두
     사모 부모 주인 기사 아가 아저 아드 하느 마음 어머 아버 선배 후배 할머 할아버 여보 당신 회장 사장 부장 차장 과장 대리 팀장
-    실장 소장 국장 선생 변호사 세무사 회계사 노무사 법무사 당직 당번""")
+    실장 소장 국장 선생 변호사 세무사 회계사 노무사 법무사 당직 당번
+    서명란 서명일 서명일시 서명자 서명인 번호 전화 조제일 요청건 난간 필수 위해서 아니라""")
 # What fills a name field without naming anyone (성명: 미상, 이름: 본인): the first lines above. Only
 # these veto a word in a name field with a colon, where any other word is the person's name (성명:
 # 방문, Name: 마음), since nobody writes a clinical word into a name field.
@@ -103,7 +104,8 @@ PLACE_STOP = _set(
     연제 유성 달서 수성 분당 일산 평택 오산 이천 여주 양평 포천 파주 시흥 광명 군포 의왕 과천 화성 남양주 고양
     안양 안산 용인 성남 하남 김포 김해 양산 진주 전주 천안 안동 경주 구미 여수 순천 목포 강릉 원주 춘천 제천
     공주 서산 정읍 남원 김천 영주 상주 문경 서귀포 신촌 명동 이태원 압구정 청담 잠실 목동 상계 방배 반포 송도
-    부평 계양 장안 권선 팔달 영통 한빛 한양 한림 연세 고려 성균관 경희 이화 가톨릭 서울대 세브란스 한국 대한민국""")
+    부평 계양 장안 권선 팔달 영통 한빛 한양 한림 연세 고려 성균관 경희 이화 가톨릭 서울대 세브란스 한국 대한민국
+    경기도 강원도 제주도 충청도 전라도 경상도""")
 # Institutions and departments: a word ending so is a seal's or a letterhead's, not a person's.
 INSTITUTION_SUFFIX = ("병원", "의원", "약국", "센터", "보험", "은행", "공단", "회사", "학교", "협회", "재단", "의료원",
                       "클리닉", "내과", "외과", "안과", "치과", "의학과", "병동", "사무소", "법인", "손보", "생명", "화재",
