@@ -64,7 +64,7 @@ NON_NAME = NON_NAME_FILLERS | _set(
     미동반 없었음 부재중 불가 가능 필요 있음 모름 미제출 제출 완료 대기 예정 사망 생존 동석 참석 서면 구두
     사모 부모 주인 기사 아가 아저 아드 하느 마음 어머 아버 선배 후배 할머 할아버 여보 당신 회장 사장 부장 차장 과장 대리 팀장
     실장 소장 국장 선생 변호사 세무사 회계사 노무사 법무사 당직 당번
-    서명란 서명일 서명일시 서명자 서명인 번호 전화 조제일 요청건 난간 필수 위해서 아니라""")
+    서명란 서명일 서명일시 서명자 서명인 번호 전화 조제일 요청건 난간 필수 위해서 아니라 구주소 신주소 신협 수협""")
 # What fills a name field without naming anyone (성명: 미상, 이름: 본인): the first lines above. Only
 # these veto a word in a name field with a colon, where any other word is the person's name (성명:
 # 방문, Name: 마음), since nobody writes a clinical word into a name field.

@@ -110,7 +110,8 @@ def spaced(run: str, strength: int, title: bool = False) -> str | None:
             return None  # 이 증상, 한 달간: a determiner or counter before a word (김 복순 과장: a title follows)
     if strength < STRONG and not all(ch in given_table for ch in given):
         return None
-    return name if not vetoed(given) and given not in W.SPACED_STOP else None
+    # a letter-spaced label (번 호, 전 화, 주 소) is no spaced name
+    return name if not vetoed(given) and given not in W.SPACED_STOP and not vetoed(name.replace(" ", "")) else None
 
 
 NEXT_LABEL = re.compile(rf"[ \t]+(?:{_FIELDS})(?![가-힣])")
