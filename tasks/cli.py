@@ -7,6 +7,7 @@ module and what that imports (tests/test_stage_deps.py).
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import sys
@@ -110,16 +111,14 @@ def build_app(argv: Sequence[str] | None = None) -> typer.Typer:
     return app
 
 
-_whole: list[typer.Typer] = []
+_whole_app = functools.cache(build_app)
 
 
 def __getattr__(name: str) -> Any:
     """``from claimvlm.cli import app``: the whole command line, built on first use."""
     if name != "app":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    if not _whole:
-        _whole.append(build_app())
-    return _whole[0]
+    return _whole_app()
 
 
 def run() -> None:

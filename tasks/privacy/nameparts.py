@@ -42,6 +42,8 @@ def glued_end(text: str, start: int) -> int | None:
                  and FIELD_AFTER_NAME.match(text, start + k)), None)
 
 
+# The Hangul glued on at a position (the rest of the word there).
+HANGUL_AFTER = re.compile("[가-힣]*")
 # A single syllable that is never the last of a given name (박진는, 김철를): a particle.
 _NEVER_FINAL = frozenset("는를와과의께에")
 # What a three-syllable name is followed by, glued, far more often than by a fourth given syllable:
@@ -59,7 +61,7 @@ def whole_name_end(text: str, start: int, end: int) -> int:
     stem = text[start:end]
     if not 2 <= len(stem) <= 3 or not "가" <= text[end:end + 1] <= "힣" or not surname_lengths(stem):
         return end
-    syllable, rest = text[end], re.match("[가-힣]*", text[end + 1:]).group()  # type: ignore[union-attr]
+    syllable, rest = text[end], HANGUL_AFTER.match(text, end + 1).group()  # type: ignore[union-attr]
     name = stem + syllable
     if vetoed(name) or is_word(name):
         return end

@@ -32,6 +32,7 @@ from claimvlm.privacy.nameparts import (
     CLOSES_FIELD,
     FOREIGN_LEAD,
     GLUED_FIELD,
+    HANGUL_AFTER,
     NEXT_LABEL,
     foreign,
     foreign_lead,
@@ -321,7 +322,7 @@ def word_before(text: str, at: int) -> str:
 
 def _ends_word(text: str, at: int) -> bool:
     """Nothing but particles between ``at`` and the end of the word (선생님|이, 님|께서)."""
-    rest = re.match(r"[가-힣]*", text[at:]).group()  # type: ignore[union-attr]
+    rest = HANGUL_AFTER.match(text, at).group()  # type: ignore[union-attr]
     return not rest or any(rest == j for j in W.JOSA)
 
 

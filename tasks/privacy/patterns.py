@@ -23,7 +23,8 @@ D = f"[0-9{LOOKALIKES}]"
 MASKS = "*xX●•#○◯◦＊"
 # Hyphens as typed, pasted or converted: ASCII, the full-width one of Korean IMEs (950617－2339924),
 # Unicode's hyphens and dashes.
-DASH = "[-－‐‑–—]"
+DASH_CHARS = r"\-－‐‑–—"
+DASH = f"[{DASH_CHARS}]"
 NB = r"(?<![0-9A-Za-z])"  # not preceded by an alphanumeric: keeps matches from starting mid-number
 NA = r"(?![0-9A-Za-z])"
 
@@ -170,7 +171,7 @@ RRN = re.compile(
 )
 
 # --- phones ---------------------------------------------------------------------------------------
-_SEP = r"[ \t.\-－‐‑–—]"
+_SEP = rf"[ \t.{DASH_CHARS}]"
 # A middle group may be masked (010-91**-4870): still the person's number, as far as it goes.
 _MIDDLE = f"[0-9{LOOKALIKES}{MASKS}]"
 PHONE = re.compile(

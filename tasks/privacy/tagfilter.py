@@ -12,7 +12,7 @@ from typing import NamedTuple
 from claimvlm.privacy import namelists as W
 from claimvlm.privacy import patterns as P
 from claimvlm.privacy import tagger
-from claimvlm.privacy.nameparts import CLOSES_FIELD, NEXT_LABEL
+from claimvlm.privacy.nameparts import CLOSES_FIELD, HANGUL_AFTER, NEXT_LABEL
 from claimvlm.privacy.names import word_before
 from claimvlm.privacy.nameword import analyse, is_word, only_closers, surname_lengths, table_name, vetoed
 
@@ -27,7 +27,6 @@ class Rule(NamedTuple):
     end: int
 
 
-_HANGUL_AFTER = re.compile("[가-힣]*")
 # What ends a field's value: a separator, a bracket, a full stop, the line's end or the next label.
 _FIELD_END = re.compile(rf"{CLOSES_FIELD.pattern}|[ \t]*[(（]|{NEXT_LABEL.pattern}")
 # A label that names a count, an amount or a measurement: the number after it is none of the
@@ -49,7 +48,7 @@ def backstop(text: str, found: Sequence[Found], types: frozenset[str]) -> Iterat
         longer = longer or kind == "name" and confidence >= 0.98 and all(s.type == "name" for s in inside) and any(
             s.start < a or s.end > b for s in inside)
         if kind in types and (not inside or longer):
-            after = _HANGUL_AFTER.match(text, b).group()  # type: ignore[union-attr]
+            after = HANGUL_AFTER.match(text, b).group()  # type: ignore[union-attr]
             if kind != "name" or tagged_name_ok(text[a:b], after, confidence) or confidence >= HELD_CONFIDENCE and (
                     role_held_name(text[a:b], word_before(text, a) if text[a - 1:a].isspace() else "",
                                    _FIELD_END.match(text, b) is not None)):
