@@ -20,6 +20,19 @@ def json_bytes(obj: Any) -> bytes:
     return (json.dumps(obj, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
+def plain_json_bytes(obj: Any) -> bytes:
+    """``json_bytes(obj)``, byte for byte, for data the caller knows to hold only dicts with string
+    keys, lists, strings, ints, bools, None and finite floats of 1e-4 and up in size (orjson writes
+    NaN as null and 1e-05 as 0.00001, where json writes NaN and 1e-05). json's indenting encoder is
+    pure Python: 1.3 ms for a synthetic page's boxes, against 0.45 ms here."""
+    import orjson
+
+    data = orjson.dumps(obj, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+    # One space per level, as json's indent=1 writes: halve each line's leading run of spaces (a
+    # string value never holds a raw newline, so every line starts at its indentation).
+    return b"\n".join([line[(len(line) - len(line.lstrip(b" "))) // 2:] for line in data.split(b"\n")])
+
+
 def document_files(src: Path) -> dict[str, list[Path]]:
     """The files of the layout at ``src`` by document (``sub/ID.ext``), every folder listed once: a
     lookup per document (``glob(ID + ".*")``) scans the whole folder each time, which makes a stage's

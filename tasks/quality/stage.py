@@ -30,7 +30,7 @@ from PIL import Image
 
 from claimvlm.docstore import copy_document, document_files, json_bytes, page_images
 from claimvlm.errors import ClaimvlmError
-from claimvlm.parallel import ExecutorParams, process_map
+from claimvlm.parallel import ExecutorParams, opencv_on_one_thread, process_map
 from claimvlm.quality.image_checks import build_image_checks, check_page
 from claimvlm.quality.label_noise import disagreements, is_noisy, sampled
 from claimvlm.quality.label_suite import LabelSuiteResult, run_label_suite
@@ -81,25 +81,6 @@ def _tesseract_on_one_thread() -> Iterator[None]:
             os.environ.pop("OMP_THREAD_LIMIT", None)
         else:
             os.environ["OMP_THREAD_LIMIT"] = limit
-
-
-@contextlib.contextmanager
-def _opencv_on_one_thread() -> Iterator[None]:
-    """OpenCV on one thread while the stage runs, then as it was; the page workers forked meanwhile
-    inherit it. Its threads gained no time on a page and burnt a sixth more CPU (19.7 s against 23
-    s of CPU for 200 pages in one process). Only in a main process: in a forked child of a process
-    that had used OpenCV's threads, changing the count waits for threads that are not there."""
-    import cv2
-
-    if multiprocessing.parent_process() is not None:
-        yield
-        return
-    threads = cv2.getNumThreads()
-    cv2.setNumThreads(1)
-    try:
-        yield
-    finally:
-        cv2.setNumThreads(threads)
 
 
 def _load_page(src: Path, doc_id: str, image_path: Path | None) -> tuple[Image.Image, float | None] | None:
@@ -219,7 +200,7 @@ def qc(src: Path, out: Path, quarantine: Path, reports: Path, params: QcParams, 
     root, noise = src.resolve(), params.label_noise
     jobs = [(root, d, labels[d], params, sampled(d, noise.sample), images.get(d)) for d in doc_ids if d in labels]
     background = workers != 1  # the label suite in a process of its own, beside the page checks
-    with _opencv_on_one_thread(), \
+    with opencv_on_one_thread(), \
             _LabelSuiteRun(labels, reports / "data_docs", params.max_null_rate, background) as run:
         pages = process_map(_page_job, jobs, workers=workers, desc="qc", progress=progress, executor=executor,
                             names=[job[1] for job in jobs])

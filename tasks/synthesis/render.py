@@ -8,8 +8,11 @@ layout variants share one renderer and differ in how fields and tables are drawn
 from __future__ import annotations
 
 from collections.abc import Callable
+import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -51,6 +54,34 @@ class FontSet:
     value: Path
 
 
+# Text measurements, kept per font and string for the life of a worker: form labels, column heads
+# and many values repeat from page to page, and Pillow lays the text out again for every call (about
+# 2 ms a page). A font from fonts.load lives as long as the process, so it can key a cache.
+@lru_cache(maxsize=1 << 16)
+def _length(font: ImageFont.FreeTypeFont, text: str) -> float:
+    return font.getlength(text)
+
+
+@lru_cache(maxsize=8)
+def _measuring_draw(mode: str) -> ImageDraw.ImageDraw:
+    return ImageDraw.Draw(Image.new(mode, (1, 1)))
+
+
+@lru_cache(maxsize=1 << 16)
+def _bbox(font: ImageFont.FreeTypeFont, mode: str, word: str) -> tuple[float, float, float, float]:
+    """The box of one line of text drawn at (0, 0): Pillow's box at (x, y) is this one moved by (x, y)."""
+    return _measuring_draw(mode).textbbox((0, 0), word, font=font)
+
+
+@lru_cache(maxsize=4096)
+def _glyphs(font: ImageFont.FreeTypeFont, mode: str, text: str, ink: int,
+            start: tuple[float, float]) -> tuple[Any, tuple[int, int]]:
+    """The mask and offset Pillow's ``ImageDraw.text`` draws one line of text with (its arguments
+    for a left-aligned, unstroked line): a pure function of the font, the text and where the line
+    starts within its first pixel."""
+    return font.getmask2(text, mode, None, None, None, 0, "la", ink, start, stroke_filled=True)
+
+
 @dataclass
 class Canvas:
     """A page being drawn, with everything written on it recorded as boxes."""
@@ -75,7 +106,7 @@ class Canvas:
         """The font at ``size``, shrunk (to 60% at most) until ``text`` fits ``max_w`` pixels."""
         for step in range(9):
             font = self.font(kind, size * (1 - 0.05 * step))
-            if font.getlength(text) <= max_w:
+            if _length(font, text) <= max_w:
                 return font
         return font
 
@@ -83,23 +114,39 @@ class Canvas:
              kind: str, path: str | None = None, align: str = "left", width: float = 0) -> None:
         """Draw ``text`` with its top-left at xy (or right/centre aligned within ``width``)."""
         x, y = xy
-        length = font.getlength(text)
+        length = _length(font, text)
         if align == "right":
             x += width - length
         elif align == "center":
             x += (width - length) / 2
-        self.draw.text((x, y), text, font=font, fill=ink)
+        self._draw_line(x, y, text, font, ink)
         start = 0
         x0s, y0s, x1s, y1s = [], [], [], []
         for word in text.split(" "):
             if word:
-                off = font.getlength(text[:start])
-                bx0, by0, bx1, by1 = self.draw.textbbox((x + off, y), word, font=font)
+                off = _length(font, text[:start])
+                bx, by = x + off, y
+                if "\n" in word:  # several lines: Pillow aligns them, no longer a plain move
+                    bx0, by0, bx1, by1 = self.draw.textbbox((bx, by), word, font=font)
+                else:
+                    b0, b1, b2, b3 = _bbox(font, self.image.mode, word)
+                    bx0, by0, bx1, by1 = b0 + bx, b1 + by, b2 + bx, b3 + by
                 self.words.append({"text": word, "bbox": [bx0, by0, bx1, by1], "kind": kind, "path": path})
                 x0s.append(bx0), y0s.append(by0), x1s.append(bx1), y1s.append(by1)
             start += len(word) + 1
         if path is not None and x0s:
             self.fields.append({"path": path, "text": text, "bbox": [min(x0s), min(y0s), max(x1s), max(y1s)]})
+
+    def _draw_line(self, x: float, y: float, text: str, font: ImageFont.FreeTypeFont, fill: Color) -> None:
+        """``self.draw.text((x, y), text, font=font, fill=fill)`` for one line, the glyphs' mask kept
+        for the next page: Pillow rasterises the text anew on every call (4.7 ms of a page), while
+        labels and headings come back at the same place page after page."""
+        if "\n" in text:
+            self.draw.text((x, y), text, font=font, fill=fill)
+            return
+        ink = self.draw._getink(fill)[0]  # the colour as the image stores it
+        mask, (dx, dy) = _glyphs(font, self.draw.fontmode, text, ink, (math.modf(x)[0], math.modf(y)[0]))
+        self.draw.draw.draw_bitmap((int(x) + dx, int(y) + dy), mask, ink)
 
     def rect(self, box: tuple[float, float, float, float], fill: Color | None = None, width: float = 1.5) -> None:
         self.draw.rectangle(box, fill=fill, outline=self.layout.rule_ink, width=max(1, self.px(width)))
