@@ -7,8 +7,8 @@ layout variants share one renderer and differ in how fields and tables are drawn
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -80,6 +80,12 @@ def _glyphs(font: ImageFont.FreeTypeFont, mode: str, text: str, ink: int,
     for a left-aligned, unstroked line): a pure function of the font, the text and where the line
     starts within its first pixel."""
     return font.getmask2(text, mode, None, None, None, 0, "la", ink, start, stroke_filled=True)
+
+
+def clear_caches() -> None:
+    """Forget every cached measurement and glyph mask, as a new process starts (benchmarks, tests)."""
+    for cache in (_length, _measuring_draw, _bbox, _glyphs):
+        cache.cache_clear()
 
 
 @dataclass

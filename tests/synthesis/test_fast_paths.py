@@ -16,8 +16,9 @@ from PIL import Image, ImageDraw
 from claimvlm.docstore import json_bytes, plain_json_bytes
 from claimvlm.synthesis import fonts, render
 from claimvlm.synthesis.degrade import Page, build_step, shared_step
-from claimvlm.synthesis.generate import CLEAN, _corners, _moved, encode, make_document
+from claimvlm.synthesis.generate import CLEAN, _corners, _moved, encode, make_document, rgb_array
 from claimvlm.synthesis.params import SynthParams
+from claimvlm.synthesis.render import page_size
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +57,7 @@ def test_a_word_box_is_pillows_box_moved(font: object) -> None:
 def test_a_page_drawn_again_from_the_caches_is_the_same(synth_params: SynthParams) -> None:
     first = make_document(synth_params, 11, profile=CLEAN)
     again = make_document(synth_params, 11, profile=CLEAN)
-    render._glyphs.cache_clear(), render._bbox.cache_clear(), render._length.cache_clear()
+    render.clear_caches()
     cold = make_document(synth_params, 11, profile=CLEAN)
     assert np.array_equal(first.image, cold.image) and np.array_equal(again.image, cold.image)
     assert first.boxes == again.boxes == cold.boxes
@@ -67,6 +68,15 @@ def test_opencv_jpeg_writer_gives_pillows_bytes(synth_params: SynthParams) -> No
     buf = io.BytesIO()
     Image.fromarray(page).save(buf, format="JPEG", quality=synth_params.jpeg_quality, subsampling=0)
     assert encode(page, "jpeg", synth_params) == buf.getvalue()
+
+
+@pytest.mark.parametrize("dpi", [150, 300])  # 300: a page Pillow keeps in several blocks
+def test_rgb_array_is_numpys_copy(dpi: int) -> None:
+    page = Image.new("RGB", page_size(dpi), "white")
+    ImageDraw.Draw(page).rectangle((10, 20, 600, 900), fill=(12, 34, 56))
+    ImageDraw.Draw(page).text((700, 30), "진단서", fill=(200, 10, 90))
+    ours = rgb_array(page)
+    assert ours.flags["C_CONTIGUOUS"] and ours.dtype == np.uint8 and np.array_equal(ours, np.asarray(page))
 
 
 def test_plain_json_is_json_bytes(synth_params: SynthParams) -> None:
