@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -259,15 +260,16 @@ STEPS: dict[str, type] = {
 
 
 @functools.lru_cache(maxsize=256)
-def _shared_step(name: str, args_json: str) -> Any:
+def _shared_step(name: str, args_json: str, thread: int) -> Any:
     return build_step(name, json.loads(args_json))
 
 
 def shared_step(name: str, args: dict[str, Any]) -> Any:
-    """``build_step``, one instance per name and arguments in a process: steps are frozen, and the
-    albumentations transform each one holds is then built once, not once a page (its validation
-    cost 1.6 ms a document)."""
-    return _shared_step(name, json.dumps(args, sort_keys=True))
+    """``build_step``, one instance per name and arguments in a thread: the albumentations transform
+    a step holds is then built once, not once a page (its validation cost 1.6 ms a document). Per
+    thread, because each call seeds the transform's random state: two threads sharing one (a Dask
+    worker with several threads) could draw from each other's seed."""
+    return _shared_step(name, json.dumps(args, sort_keys=True), threading.get_ident())
 
 
 def build_step(name: str, args: dict[str, Any]) -> Any:

@@ -67,10 +67,9 @@ def _corners(boxes: list[dict]) -> np.ndarray:
 
 def _moved(boxes: list[dict], points: np.ndarray, size: tuple[int, int]) -> list[dict]:
     """Boxes after a geometric degradation: the transformed quad and its clipped bounding box."""
-    # One array operation for all boxes (a page has a few hundred), then plain floats: the values
-    # are those of a per-box np.clip and float(), so the JSON is unchanged.
-    # Rounded in one array operation too: the points are float32, so ten times one is exact in
-    # float64 and numpy's round (rint of x*10, over 10) gives the same float as Python's round(x, 1).
+    # One array operation for all boxes (a page has a few hundred), rounding included, so the JSON
+    # is what a per-box np.clip and round(x, 1) wrote: the points are float32, ten times one is
+    # exact in float64, and numpy's round (rint of x*10, over 10) gives Python's float.
     quads = points.reshape(-1, 4, 2)
     lows = np.clip(quads.min(axis=1), 0, size)
     highs = np.clip(quads.max(axis=1), 0, size)

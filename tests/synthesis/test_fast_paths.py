@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import random
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -114,4 +115,7 @@ def test_a_shared_step_degrades_as_a_fresh_one(synth_params: SynthParams, profil
             fresh = build_step(step.name, step.args)(fresh)
             shared = shared_step(step.name, step.args)(shared)
         assert np.array_equal(fresh.image, shared.image) and np.array_equal(fresh.points, shared.points)
-    assert shared_step("rotate", {"max_degrees": 1.0}) is shared_step("rotate", {"max_degrees": 1.0})
+    here = shared_step("rotate", {"max_degrees": 1.0})
+    assert here is shared_step("rotate", {"max_degrees": 1.0})
+    with ThreadPoolExecutor(1) as pool:  # a step's transform holds the random state each call seeds
+        assert pool.submit(shared_step, "rotate", {"max_degrees": 1.0}).result() is not here
