@@ -54,8 +54,18 @@ def _albumentations(page: Page, transform: Any) -> Page:
     return replace(page, image=out["image"], points=points)
 
 
+class _OneTransform:
+    """A step that is one albumentations transform: its ``transform`` (a cached property, built once
+    per step instance) applied to the page."""
+
+    transform: Any
+
+    def __call__(self, page: Page) -> Page:
+        return _albumentations(page, self.transform)
+
+
 @dataclass(frozen=True)
-class Rotate:
+class Rotate(_OneTransform):
     max_degrees: float = 1.5
 
     def __post_init__(self) -> None:
@@ -68,12 +78,9 @@ class Rotate:
 
         return A.Affine(rotate=(-self.max_degrees, self.max_degrees), fill=WHITE, p=1)
 
-    def __call__(self, page: Page) -> Page:
-        return _albumentations(page, self.transform)
-
 
 @dataclass(frozen=True)
-class Perspective:
+class Perspective(_OneTransform):
     scale: tuple[float, float] = (0.01, 0.04)
 
     def __post_init__(self) -> None:
@@ -87,12 +94,9 @@ class Perspective:
         # its label false.
         return A.Perspective(scale=self.scale, fit_output=True, fill=WHITE, p=1)
 
-    def __call__(self, page: Page) -> Page:
-        return _albumentations(page, self.transform)
-
 
 @dataclass(frozen=True)
-class GaussianBlur:
+class GaussianBlur(_OneTransform):
     sigma: tuple[float, float] = (0.3, 0.9)
 
     def __post_init__(self) -> None:
@@ -104,12 +108,9 @@ class GaussianBlur:
 
         return A.GaussianBlur(sigma_limit=self.sigma, blur_limit=0, p=1)
 
-    def __call__(self, page: Page) -> Page:
-        return _albumentations(page, self.transform)
-
 
 @dataclass(frozen=True)
-class MotionBlur:
+class MotionBlur(_OneTransform):
     kernel: tuple[int, int] = (3, 5)
 
     def __post_init__(self) -> None:
@@ -121,12 +122,9 @@ class MotionBlur:
 
         return A.MotionBlur(blur_limit=self.kernel, allow_shifted=False, p=1)
 
-    def __call__(self, page: Page) -> Page:
-        return _albumentations(page, self.transform)
-
 
 @dataclass(frozen=True)
-class Noise:
+class Noise(_OneTransform):
     std: tuple[float, float] = (0.01, 0.05)
 
     def __post_init__(self) -> None:
@@ -139,12 +137,9 @@ class Noise:
         # Sensor noise is mostly luminance: one noise field for all channels.
         return BandedGaussNoise(std_range=self.std, per_channel=False, p=1)
 
-    def __call__(self, page: Page) -> Page:
-        return _albumentations(page, self.transform)
-
 
 @dataclass(frozen=True)
-class Jpeg:
+class Jpeg(_OneTransform):
     quality: tuple[int, int] = (55, 90)
 
     def __post_init__(self) -> None:
@@ -156,12 +151,9 @@ class Jpeg:
 
         return A.ImageCompression(quality_range=self.quality, p=1)
 
-    def __call__(self, page: Page) -> Page:
-        return _albumentations(page, self.transform)
-
 
 @dataclass(frozen=True)
-class ResolutionLoss:
+class ResolutionLoss(_OneTransform):
     scale: tuple[float, float] = (0.5, 0.75)
 
     def __post_init__(self) -> None:
@@ -174,9 +166,6 @@ class ResolutionLoss:
 
         pair = {"downscale": cv2.INTER_AREA, "upscale": cv2.INTER_LINEAR}
         return A.Downscale(scale_range=self.scale, interpolation_pair=pair, p=1)
-
-    def __call__(self, page: Page) -> Page:
-        return _albumentations(page, self.transform)
 
 
 @dataclass(frozen=True)
